@@ -1,0 +1,494 @@
+"""Keys and keyrings.
+
+A :class:`Key` has an id (``kid``), exactly one algorithm and 16, 24 or 32 bytes of material:
+
+===========  ==========  ==========================================================
+``alg``      material    used for
+===========  ==========  ==========================================================
+``A256GCM``  32 bytes    current seals (JWE ``dir`` + ``A256GCM``)
+``A128CBC``  16 bytes    legacy seals (AES-CBC + PKCS#7), read; written on request
+``A192CBC``  24 bytes    legacy seals
+``A256CBC``  32 bytes    legacy seals
+===========  ==========  ==========================================================
+
+Keys are JSON Web Keys (RFC 7517, ``kty: oct``), one per ``*.jwk`` file or several in a JWK Set
+(``{"keys": [...]}``), from files, a folder, or an environment variable (CI secrets). The names
+``A128CBC``... follow the JWK ``alg`` values WebCrypto uses for AES-CBC keys.
+
+A :class:`Keyring` holds the keys with their roles: one *primary* key seals; *active* keys open
+and verify; *retired* keys open and verify but are reported, so that rotation can be finished.
+Key material never appears in ``repr``, ``str``, errors or logs.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import re
+import stat
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from .crypto import random_bytes
+from .errors import KeyringError, UnknownKeyError
+
+__all__ = [
+    "ALGORITHMS",
+    "CURRENT_ALG",
+    "DEMO_MEMBER",
+    "DEFAULT_KEY_ENV",
+    "Key",
+    "Keyring",
+    "Role",
+    "generate_key",
+    "key_from_raw",
+    "keys_from_jwk_text",
+    "load_key_file",
+    "load_key_dir",
+    "load_key_env",
+    "key_to_jwk",
+    "jwk_thumbprint",
+    "write_key_file",
+    "permission_warning",
+    "valid_kid_for_file",
+]
+
+CURRENT_ALG = "A256GCM"
+ALGORITHMS: Mapping[str, int] = {"A256GCM": 32, "A128CBC": 16, "A192CBC": 24, "A256CBC": 32}
+LEGACY_ALGS = frozenset({"A128CBC", "A192CBC", "A256CBC"})
+DEMO_MEMBER = "x-securedoc-demo"
+DEFAULT_KEY_ENV = "SECUREDOC_KEY"
+_FILE_KID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+_B64URL = re.compile(r"[A-Za-z0-9_-]*")
+_MAX_KID = 128
+
+Role = Literal["primary", "active", "retired"]
+
+
+class Key:
+    """One symmetric key, bound to one algorithm. Its material is never shown."""
+
+    __slots__ = ("kid", "alg", "_material", "source", "demo")
+
+    kid: str
+    alg: str
+    source: str
+    demo: bool
+    _material: bytes
+
+    def __init__(self, kid: str, alg: str, material: bytes, *, source: str = "", demo: bool = False) -> None:
+        if alg not in ALGORITHMS:
+            raise KeyringError(f"key '{kid}': unknown algorithm {alg!r}", hint=_ALG_HINT)
+        if len(material) != ALGORITHMS[alg]:
+            raise KeyringError(
+                f"key '{kid}' has {len(material)} bytes of material; {alg} needs {ALGORITHMS[alg]}"
+            )
+        object.__setattr__(self, "kid", kid)
+        object.__setattr__(self, "alg", alg)
+        object.__setattr__(self, "_material", bytes(material))
+        object.__setattr__(self, "source", source)
+        object.__setattr__(self, "demo", demo)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("Key is immutable")
+
+    def __getstate__(self) -> tuple[str, str, bytes, str, bool]:
+        return (self.kid, self.alg, self._material, self.source, self.demo)
+
+    def __setstate__(self, state: tuple[str, str, bytes, str, bool]) -> None:
+        for name, value in zip(self.__slots__, state):
+            object.__setattr__(self, name, value)
+
+    @property
+    def legacy(self) -> bool:
+        """True for an AES-CBC key (the unauthenticated legacy form)."""
+        return self.alg in LEGACY_ALGS
+
+    @property
+    def bits(self) -> int:
+        return ALGORITHMS[self.alg] * 8
+
+    def secret_bytes(self) -> bytes:
+        """The key material. Only :mod:`securedoc.crypto` callers and key writers need this."""
+        return self._material
+
+    def same_secret(self, other: Key) -> bool:
+        return self.alg == other.alg and hmac.compare_digest(self._material, other._material)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Key) and self.kid == other.kid and self.same_secret(other)
+
+    def __hash__(self) -> int:
+        return hash((self.kid, self.alg))
+
+    def __repr__(self) -> str:
+        demo = ", demo=True" if self.demo else ""
+        return f"Key(kid={self.kid!r}, alg={self.alg!r}, source={self.source!r}{demo})"
+
+    __str__ = __repr__
+
+
+_ALG_HINT = (
+    'set "alg" to "A256GCM" for a current key (32 bytes), or to "A128CBC", "A192CBC" or "A256CBC" '
+    "for a legacy AES-CBC key"
+)
+
+
+def jwk_thumbprint(key: Key) -> str:
+    """The RFC 7638 JWK thumbprint (SHA-256, base64url): identifies a key without revealing it."""
+    k = base64.urlsafe_b64encode(key.secret_bytes()).rstrip(b"=").decode("ascii")
+    canonical = json.dumps({"k": k, "kty": "oct"}, separators=(",", ":"), sort_keys=True)
+    digest = hashlib.sha256(canonical.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def valid_kid_for_file(kid: str) -> bool:
+    """Key ids that `keys new` accepts: they become file names."""
+    return bool(_FILE_KID.fullmatch(kid))
+
+
+def generate_key(kid: str, *, legacy: bool = False, bits: int = 256, source: str = "") -> Key:
+    """A new random key: A256GCM, or AES-CBC of ``bits`` bits when ``legacy``."""
+    if legacy:
+        alg = {128: "A128CBC", 192: "A192CBC", 256: "A256CBC"}.get(bits)
+        if alg is None:
+            raise KeyringError(f"a legacy AES-CBC key has 128, 192 or 256 bits, not {bits}")
+    else:
+        if bits != 256:
+            raise KeyringError("current keys are AES-256-GCM: 256 bits")
+        alg = CURRENT_ALG
+    return Key(kid, alg, random_bytes(ALGORITHMS[alg]), source=source)
+
+
+def key_from_raw(kid: str, material: bytes, *, legacy: bool, source: str = "") -> Key:
+    """A key from raw bytes (``keys import``): the algorithm follows from the size."""
+    if legacy:
+        alg = {16: "A128CBC", 24: "A192CBC", 32: "A256CBC"}.get(len(material))
+        if alg is None:
+            raise KeyringError(f"a legacy AES-CBC key has 16, 24 or 32 bytes; this one has {len(material)}")
+    else:
+        if len(material) != 32:
+            raise KeyringError(
+                f"a current key has 32 bytes; this one has {len(material)}",
+                hint="pass --legacy-cbc for a 16-, 24- or 32-byte AES-CBC key of the legacy form",
+            )
+        alg = CURRENT_ALG
+    return Key(kid, alg, material, source=source)
+
+
+def key_to_jwk(key: Key) -> dict[str, Any]:
+    """The JWK object for a key, material included: only for writing key files."""
+    jwk: dict[str, Any] = {
+        "kty": "oct",
+        "kid": key.kid,
+        "alg": key.alg,
+        "use": "enc",
+        "k": base64.urlsafe_b64encode(key.secret_bytes()).rstrip(b"=").decode("ascii"),
+    }
+    if key.demo:
+        jwk[DEMO_MEMBER] = True
+    return jwk
+
+
+def _key_from_jwk(obj: Any, source: str, index: int | None) -> Key:
+    where = source if index is None else f"{source} (key #{index + 1})"
+    if not isinstance(obj, dict):
+        raise KeyringError(f"{where}: a JWK is a JSON object")
+    kid = obj.get("kid")
+    if not isinstance(kid, str) or not kid:
+        raise KeyringError(
+            f"{where}: the key has no \"kid\"", hint="give every key an id: seals name the key that made them"
+        )
+    if len(kid) > _MAX_KID or not kid.isprintable():
+        raise KeyringError(f"{where}: the key id is not printable text of at most {_MAX_KID} characters")
+    where = f"{where}: key '{kid}'"
+    if obj.get("kty") != "oct":
+        raise KeyringError(
+            f"{where}: kty is {json.dumps(obj.get('kty'))}; securedoc keys are symmetric (\"kty\": \"oct\")"
+        )
+    k = obj.get("k")
+    if not isinstance(k, str) or not _B64URL.fullmatch(k) or len(k) % 4 == 1:
+        raise KeyringError(f"{where}: \"k\" is missing or is not base64url text")
+    material = base64.urlsafe_b64decode(k + "=" * (-len(k) % 4))
+    if base64.urlsafe_b64encode(material).rstrip(b"=").decode("ascii") != k:
+        raise KeyringError(f"{where}: \"k\" is not canonical base64url")
+    alg = obj.get("alg")
+    if alg == "dir" and len(material) == 32:
+        alg = CURRENT_ALG  # a JOSE "direct encryption" key: with securedoc that means A256GCM
+    if alg is None:
+        raise KeyringError(f"{where}: the key has no \"alg\"; securedoc binds every key to one algorithm", hint=_ALG_HINT)
+    if alg not in ALGORITHMS:
+        raise KeyringError(f"{where}: unsupported alg {json.dumps(alg)}", hint=_ALG_HINT)
+    if len(material) != ALGORITHMS[alg]:
+        raise KeyringError(f"{where}: {alg} needs {ALGORITHMS[alg]} bytes of key material, not {len(material)}")
+    use = obj.get("use")
+    if use is not None and use != "enc":
+        raise KeyringError(f"{where}: \"use\" is {json.dumps(use)}; a sealing key has \"use\": \"enc\"")
+    demo = obj.get(DEMO_MEMBER) is True
+    return Key(kid, alg, material, source=source, demo=demo)
+
+
+def keys_from_jwk_text(text: str, source: str) -> list[Key]:
+    """Keys from JSON text holding one JWK or a JWK Set. ``source`` names where the text came from."""
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as exc:
+        # exc.msg and the position only: never the text, which holds key material.
+        raise KeyringError(
+            f"{source}: not a JSON Web Key: {exc.msg} (line {exc.lineno}, column {exc.colno})",
+            hint="a key is a JWK object such as {\"kty\": \"oct\", \"kid\": ..., \"alg\": ..., \"k\": ...} "
+            "or a JWK Set {\"keys\": [...]}",
+        ) from None
+    if isinstance(obj, dict) and "keys" in obj and "kty" not in obj:
+        items = obj["keys"]
+        if not isinstance(items, list):
+            raise KeyringError(f"{source}: \"keys\" in a JWK Set is a list of keys")
+        keys = [_key_from_jwk(item, source, i) for i, item in enumerate(items)]
+    else:
+        keys = [_key_from_jwk(obj, source, None)]
+    seen: dict[str, Key] = {}
+    for key in keys:
+        if key.kid in seen:
+            raise KeyringError(f"{source}: the key id '{key.kid}' appears twice")
+        seen[key.kid] = key
+    return keys
+
+
+def permission_warning(path: Path, st: os.stat_result) -> str | None:
+    """Like ssh: a private key readable by group or others deserves a warning."""
+    if st.st_mode & 0o077:
+        return (
+            f"{path}: key file is readable by group or others (mode {stat.S_IMODE(st.st_mode):04o}); "
+            f"run: chmod 600 {path}"
+        )
+    return None
+
+
+def load_key_file(path: Path) -> tuple[list[Key], list[str]]:
+    """Keys from one JWK or JWK Set file, and warnings (such as loose permissions)."""
+    try:
+        with open(path, "rb") as handle:
+            st = os.fstat(handle.fileno())
+            if not stat.S_ISREG(st.st_mode):
+                raise KeyringError(f"{path}: not a regular file")
+            data = handle.read(1 << 20)
+    except FileNotFoundError:
+        raise KeyringError(f"{path}: no such key file") from None
+    except IsADirectoryError:
+        raise KeyringError(f"{path}: is a folder; use --keys for a folder of keys") from None
+    except OSError as exc:
+        raise KeyringError(f"{path}: cannot read key file: {exc.strerror}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise KeyringError(f"{path}: not a JSON Web Key (the file is not UTF-8 text)") from None
+    keys = keys_from_jwk_text(text, str(path))
+    warnings = []
+    if not all(key.demo for key in keys):
+        warning = permission_warning(path, st)
+        if warning:
+            warnings.append(warning)
+    return keys, warnings
+
+
+def load_key_dir(folder: Path) -> tuple[list[Key], list[str]]:
+    """Every ``*.jwk`` file in a folder (not recursive), in name order."""
+    try:
+        names = sorted(entry.name for entry in os.scandir(folder) if entry.name.endswith(".jwk"))
+    except FileNotFoundError:
+        raise KeyringError(f"{folder}: no such keys folder") from None
+    except NotADirectoryError:
+        raise KeyringError(f"{folder}: not a folder; use --key for a single key file") from None
+    except OSError as exc:
+        raise KeyringError(f"{folder}: cannot list keys folder: {exc.strerror}") from None
+    keys: list[Key] = []
+    warnings: list[str] = []
+    for name in names:
+        found, notes = load_key_file(folder / name)
+        keys.extend(found)
+        warnings.extend(notes)
+    return keys, warnings
+
+
+def load_key_env(name: str, environ: Mapping[str, str] | None = None) -> list[Key]:
+    """Keys from an environment variable holding a JWK or JWK Set as JSON text (CI secrets)."""
+    env = os.environ if environ is None else environ
+    text = env.get(name)
+    if text is None or not text.strip():
+        return []
+    return keys_from_jwk_text(text, f"${name}")
+
+
+def write_key_file(key: Key, folder: Path) -> Path:
+    """Write ``folder/KID.jwk`` with mode 0600, atomically, never overwriting an existing file."""
+    if not valid_kid_for_file(key.kid):
+        raise KeyringError(
+            f"'{key.kid}' cannot be a key file name",
+            hint="use letters, digits, '.', '_' and '-' (up to 64), starting with a letter or digit",
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{key.kid}.jwk"
+    if target.exists() or target.is_symlink():
+        raise KeyringError(f"{target} already exists; securedoc never overwrites a key file")
+    text = json.dumps(key_to_jwk(key), indent=2) + "\n"
+    temp = folder / f".{key.kid}.jwk.{os.getpid()}.{random_bytes(6).hex()}.tmp"
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+    try:
+        try:
+            os.write(fd, text.encode("ascii"))
+            os.fchmod(fd, 0o600)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        try:
+            os.link(temp, target)  # atomic, and fails if the target appeared meanwhile
+        except FileExistsError:
+            raise KeyringError(f"{target} already exists; securedoc never overwrites a key file") from None
+    finally:
+        try:
+            os.unlink(temp)
+        except FileNotFoundError:
+            pass
+    return target
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    """What `keys list` shows about a key: everything but the material."""
+
+    kid: str
+    alg: str
+    bits: int
+    form: str
+    source: str
+    role: Role
+    demo: bool
+    thumbprint: str
+
+
+class Keyring:
+    """Keys by id, with roles. The first rule of a keyring: one key id, one key.
+
+    ``primary`` names the key that seals; when it is not given, the only current-form key that is
+    not retired is primary, and asking for a primary key when there are several is an error that
+    asks which. ``retired`` keys still open and verify.
+    """
+
+    def __init__(self, keys: Iterable[Key] = (), *, primary: str | None = None, retired: Iterable[str] = ()) -> None:
+        by_kid: dict[str, Key] = {}
+        for key in keys:
+            known = by_kid.get(key.kid)
+            if known is None:
+                by_kid[key.kid] = key
+            elif not known.same_secret(key):
+                raise KeyringError(
+                    f"two different keys have the id '{key.kid}' ({known.source} and {key.source})",
+                    hint="a key id must name exactly one key: rename one of them",
+                )
+        self._keys = by_kid
+        self.retired = frozenset(retired)
+        if primary is not None:
+            key = by_kid.get(primary)
+            if key is None:
+                raise KeyringError(
+                    f"the primary key '{primary}' is not in the keyring",
+                    hint=self._where_hint(),
+                )
+            if primary in self.retired:
+                raise KeyringError(f"the key '{primary}' is both primary and retired; choose one")
+        self.primary_kid = primary
+
+    def _where_hint(self) -> str:
+        if not self._keys:
+            return "no keys were found"
+        return "keys present: " + ", ".join(sorted(self._keys))
+
+    def __iter__(self) -> Iterator[Key]:
+        return iter(self._keys.values())
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __contains__(self, kid: object) -> bool:
+        return kid in self._keys
+
+    def __repr__(self) -> str:
+        return f"Keyring(kids={sorted(self._keys)!r}, primary={self.primary_kid!r}, retired={sorted(self.retired)!r})"
+
+    def get(self, kid: str) -> Key | None:
+        return self._keys.get(kid)
+
+    def require(self, kid: str) -> Key:
+        key = self._keys.get(kid)
+        if key is None:
+            raise UnknownKeyError(
+                f"the seal was made with key '{kid}', which is not in the keyring",
+                hint=f"add the key '{kid}' (a JWK file in the keys folder, --key FILE or $SECUREDOC_KEY); "
+                + self._where_hint(),
+            )
+        return key
+
+    def legacy_keys(self) -> list[Key]:
+        return [key for key in self._keys.values() if key.legacy]
+
+    def role(self, kid: str) -> Role:
+        if kid in self.retired:
+            return "retired"
+        if kid == self.primary_kid or (self.primary_kid is None and self._default_primary() == kid):
+            return "primary"
+        return "active"
+
+    def _candidates(self, legacy: bool) -> list[Key]:
+        return [k for k in self._keys.values() if k.legacy == legacy and k.kid not in self.retired]
+
+    def _default_primary(self) -> str | None:
+        candidates = self._candidates(False)
+        return candidates[0].kid if len(candidates) == 1 else None
+
+    def primary(self, *, legacy: bool = False) -> Key:
+        """The key that seals (``legacy``: the AES-CBC key that writes legacy seals)."""
+        if self.primary_kid is not None:
+            key = self._keys[self.primary_kid]
+            if key.legacy == legacy:
+                return key
+            if not legacy:
+                raise KeyringError(
+                    f"the primary key '{key.kid}' is a legacy AES-CBC key, which makes unauthenticated seals",
+                    hint="seal with --legacy to write legacy seals on purpose, or make an A256GCM key primary",
+                )
+        candidates = self._candidates(legacy)
+        kind = "legacy AES-CBC" if legacy else "A256GCM"
+        if len(candidates) == 1:
+            return candidates[0]
+        if not candidates:
+            make = "securedoc keys new KID --legacy-cbc" if legacy else "securedoc keys new KID"
+            raise KeyringError(
+                f"no {kind} key to seal with ({self._where_hint()})",
+                hint=f"create one with `{make}`, or point --key/--keys/$SECUREDOC_KEY at yours",
+            )
+        kids = ", ".join(sorted(k.kid for k in candidates))
+        raise KeyringError(
+            f"{len(candidates)} {kind} keys could seal ({kids}); which one is primary?",
+            hint="name it with `primary: KID` under `keys:` in securedoc.yaml, or pass --primary KID",
+        )
+
+    def describe(self) -> list[KeyInfo]:
+        """Every key's public facts, sorted by id."""
+        return [
+            KeyInfo(
+                kid=key.kid,
+                alg=key.alg,
+                bits=key.bits,
+                form="legacy" if key.legacy else "current",
+                source=key.source,
+                role=self.role(key.kid),
+                demo=key.demo,
+                thumbprint=jwk_thumbprint(key),
+            )
+            for key in sorted(self._keys.values(), key=lambda k: k.kid)
+        ]
