@@ -1,0 +1,409 @@
+"""Markdown articles with YAML front matter: split, parse, locate, and edit byte for byte.
+
+An article is: an optional UTF-8 byte order mark; a line ``---``; the front matter (YAML); a line
+``---`` or ``...``; the body. Lines end in LF or CRLF. The front matter is parsed for its values
+(PyYAML, with libyaml's C parser when present) into canonical values (:mod:`securedoc.canonical`);
+the file itself is only ever edited as text, at offsets taken from the parser's marks, so every
+byte outside an edit stays exactly as it was.
+
+Line numbers are 1-based and count from the first line of the file (a BOM is not a line).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from .canonical import CanonicalError, check_expansion, dumps, key_identity, loader_class
+from .errors import DocumentError
+
+__all__ = [
+    "SEAL_FIELD",
+    "Limits",
+    "Entry",
+    "Document",
+    "parse",
+    "body_digest",
+]
+
+SEAL_FIELD = "secured"
+BOM = b"\xef\xbb\xbf"
+_OPEN = re.compile(rb"---[ \t]*(\r?\n)")
+_CLOSE = re.compile(rb"^(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.M)
+_FIRST_LINE = 2  # the front matter's first line is the file's second
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds that keep hostile files cheap: size, front matter size, alias expansion."""
+
+    max_file_size: int = 32 * 1024 * 1024
+    max_front_matter: int = 1024 * 1024
+    max_expansion: int = 250_000
+
+
+DEFAULT_LIMITS = Limits()
+
+
+@dataclass(frozen=True, eq=False)
+class Entry:
+    """One top-level field of the front matter."""
+
+    key: Any  # canonical key (almost always a str)
+    ident: object  # key_identity(key)
+    name: str  # for people: the key, or its canonical text when it is not a string
+    line: int  # file line of the key
+    value: Any  # canonical value
+    key_node: Node | None  # None for a field that comes from a top-level << merge
+    value_node: Node | None
+    region_limit: int  # where the next top-level entry's line starts (offset in front matter text)
+
+    @property
+    def merged(self) -> bool:
+        return self.key_node is None
+
+
+@dataclass(frozen=True, eq=False)
+class Document:
+    """A parsed article. Offsets into ``data`` are bytes; offsets into ``front_matter`` characters."""
+
+    data: bytes
+    path: str | None
+    bom: bool
+    newline: str
+    fm_start: int  # byte offset where the front matter text starts
+    fm_end: int  # byte offset where the closing delimiter line starts
+    body_start: int  # byte offset where the body starts
+    front_matter: str
+    entries: tuple[Entry, ...]
+    indent: int  # column of the top-level keys
+    flow: bool  # the top-level mapping is written in flow style ({...})
+    _by_ident: dict[object, Entry] = field(repr=False)
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def get(self, name: str) -> Entry | None:
+        return self._by_ident.get(name)
+
+    @property
+    def seal_entry(self) -> Entry | None:
+        return self._by_ident.get(SEAL_FIELD)
+
+    @property
+    def body(self) -> bytes:
+        return self.data[self.body_start :]
+
+    @property
+    def body_line(self) -> int:
+        return self.data.count(b"\n", 0, self.body_start) + 1
+
+    def file_line(self, fm_offset: int) -> int:
+        return self.front_matter.count("\n", 0, fm_offset) + _FIRST_LINE
+
+    # -- regions -------------------------------------------------------------------------------
+
+    def _line_start(self, offset: int) -> int:
+        return self.front_matter.rfind("\n", 0, offset) + 1
+
+    def _line_end(self, offset: int) -> int:
+        """The offset just after the line break that ends the line holding ``offset``."""
+        at = self.front_matter.find("\n", offset)
+        return len(self.front_matter) if at < 0 else at + 1
+
+    def entry_region(self, entry: Entry) -> tuple[int, int]:
+        """The text of an entry: from the start of its key's line to the end of its value's last line.
+
+        Trailing blank and comment lines are left out unless they belong to a block scalar
+        (whose end mark covers them). Aliases point at the anchor elsewhere, so only scalars that
+        lie inside the entry count.
+        """
+        if entry.key_node is None or entry.value_node is None:
+            raise DocumentError(f"'{entry.name}' comes from a << merge and has no text of its own")
+        start = self._line_start(entry.key_node.start_mark.index)
+        limit = entry.region_limit
+        floor = entry.key_node.end_mark.index
+        stack: list[Node] = [entry.key_node, entry.value_node]
+        seen: set[int] = set()
+        while stack:
+            node = stack.pop()
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            begin, end = node.start_mark.index, node.end_mark.index
+            if begin < start or begin >= limit:
+                continue  # an alias to a node that lies elsewhere
+            if isinstance(node, ScalarNode) or getattr(node, "flow_style", False):
+                floor = max(floor, end)
+            elif isinstance(node, SequenceNode):
+                stack.extend(node.value)
+            elif isinstance(node, MappingNode):
+                stack.extend(part for pair in node.value for part in pair)
+        # Alias tokens (*name) are not nodes of their own: take them from the text.
+        text = self.front_matter
+        scan = floor
+        while True:
+            star = text.find("*", scan, limit)
+            if star < 0:
+                break
+            scan = star + 1
+            line_start = self._line_start(star)
+            stripped = text[line_start:star].lstrip()
+            if stripped.startswith("#"):
+                continue
+            floor = max(floor, star + 1)
+        last = max(floor - 1, entry.key_node.start_mark.index)
+        end = self._line_end(last) if text[last : last + 1] != "\n" else last + 1
+        return start, min(max(end, start), limit)
+
+    def entry_text(self, entry: Entry) -> str:
+        start, end = self.entry_region(entry)
+        return self.front_matter[start:end]
+
+    def simple_value_span(self, entry: Entry) -> tuple[int, int] | None:
+        """The exact span of a one-line, non-empty plain or quoted scalar value, else None."""
+        node, key = entry.value_node, entry.key_node
+        if node is None or key is None or not isinstance(node, ScalarNode):
+            return None
+        begin, end = node.start_mark.index, node.end_mark.index
+        if begin <= key.end_mark.index or end <= begin or node.style not in (None, "'", '"'):
+            return None
+        if node.start_mark.line != node.end_mark.line or node.start_mark.line != key.start_mark.line:
+            return None
+        return begin, end
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def newline_before(self, offset: int) -> str:
+        """The line break used by the line before ``offset`` (or the file's, for the first line)."""
+        text = self.front_matter
+        if offset > 0 and text[offset - 1 : offset] == "\n":
+            return "\r\n" if text[offset - 2 : offset] == "\r\n" else "\n"
+        return self.newline
+
+    def with_front_matter(self, edits: Iterable[tuple[int, int, str]]) -> bytes:
+        """The file's bytes with the front matter edited at (start, end, replacement) spans."""
+        text = self.front_matter
+        ordered = sorted(edits, key=lambda e: (e[0], e[1]))
+        for (s1, e1, _), (s2, _, _) in zip(ordered, ordered[1:]):
+            if s2 < e1:
+                raise ValueError("overlapping edits")
+        pieces = []
+        at = 0
+        for start, end, replacement in ordered:
+            pieces.append(text[at:start])
+            pieces.append(replacement)
+            at = end
+        pieces.append(text[at:])
+        new = "".join(pieces).encode("utf-8")
+        return self.data[: self.fm_start] + new + self.data[self.fm_end :]
+
+
+def body_digest(body: bytes) -> str:
+    """SHA-256 (hex) of a body with its line endings normalised (CRLF and CR become LF)."""
+    return hashlib.sha256(body.replace(b"\r\n", b"\n").replace(b"\r", b"\n")).hexdigest()
+
+
+def _line_of(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
+
+
+def _decode(data: bytes, start: int, end: int, path: str | None) -> str:
+    try:
+        return data[start:end].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        offset = start + exc.start
+        raise DocumentError(
+            f"the file is not UTF-8 text: byte 0x{data[offset]:02x} at line {_line_of(data, offset)} "
+            "cannot be decoded",
+            path=path,
+            line=_line_of(data, offset),
+            hint="securedoc reads UTF-8 articles; convert the file, for example with "
+            "`iconv -f latin1 -t utf-8`",
+        ) from None
+
+
+def _no_front_matter(data: bytes, start: int, path: str | None) -> DocumentError:
+    head = data[start : start + 64].lstrip(b" \t")
+    if not data:
+        message = "the file is empty"
+    elif b"\x00" in data[:8192]:
+        message = "the file looks binary (it contains NUL bytes), not like a Markdown article"
+    elif head.startswith(b"+++"):
+        message = "the front matter is TOML ('+++'); securedoc reads YAML front matter between '---' lines"
+    elif head.startswith(b"{"):
+        message = "the front matter is JSON; securedoc reads YAML front matter between '---' lines"
+    else:
+        message = "no front matter: the file does not start with a '---' line"
+    return DocumentError(
+        message,
+        path=path,
+        line=None if not data else 1,
+        hint="an article starts with a YAML front matter block between '---' lines",
+    )
+
+
+def parse(data: bytes, *, path: str | None = None, limits: Limits = DEFAULT_LIMITS) -> Document:
+    """Split and parse an article. Raises :class:`DocumentError` with a file line for bad input."""
+    if len(data) > limits.max_file_size:
+        raise DocumentError(
+            f"the file is {len(data):,} bytes; the limit is {limits.max_file_size:,}",
+            path=path,
+            hint="raise limits.max_file_size in securedoc.yaml if this article is genuine",
+        )
+    bom = data.startswith(BOM)
+    start = 3 if bom else 0
+    opening = _OPEN.match(data, start)
+    if opening is None:
+        raise _no_front_matter(data, start, path)
+    newline = opening.group(1).decode("ascii")
+    fm_start = opening.end()
+    search_end = min(len(data), fm_start + limits.max_front_matter + 8)
+    closing = _CLOSE.search(data, fm_start, search_end)
+    if closing is None or closing.start() - fm_start > limits.max_front_matter:
+        if len(data) - fm_start > limits.max_front_matter:
+            message = (
+                f"the front matter is larger than the limit of {limits.max_front_matter:,} bytes "
+                "(or never closes)"
+            )
+            hint = "close the front matter with a '---' line, or raise limits.max_front_matter"
+        else:
+            message = "the front matter never closes: no '---' or '...' line follows the opening '---'"
+            hint = "add a line '---' after the last front matter field"
+        raise DocumentError(message, path=path, line=1, hint=hint)
+    fm_end = closing.start()
+    body_start = closing.end()
+    nul = data.find(b"\x00", fm_start, fm_end)
+    if nul >= 0:
+        raise DocumentError(
+            "the front matter contains a NUL byte",
+            path=path,
+            line=_line_of(data, nul),
+            hint="the file is probably binary or corrupted; YAML does not allow NUL characters",
+        )
+    front_matter = _decode(data, fm_start, fm_end, path)
+    _decode(data, body_start, len(data), path)  # the body must be text too
+    entries, indent, flow = _parse_front_matter(front_matter, path, limits)
+    by_ident = {entry.ident: entry for entry in entries}
+    return Document(
+        data=data,
+        path=path,
+        bom=bom,
+        newline=newline,
+        fm_start=fm_start,
+        fm_end=fm_end,
+        body_start=body_start,
+        front_matter=front_matter,
+        entries=tuple(entries),
+        indent=indent,
+        flow=flow,
+        _by_ident=by_ident,
+    )
+
+
+def _yaml_error(exc: Exception, text: str, path: str | None) -> DocumentError:
+    hint = "fix the YAML in the front matter (a YAML linter can help)"
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + _FIRST_LINE if mark is not None else None
+        problem = exc.problem or "invalid YAML"
+        context = f" ({exc.context})" if exc.context and exc.context != problem else ""
+        column = f", column {mark.column + 1}" if mark is not None else ""
+        return DocumentError(f"invalid YAML: {problem}{context}{column}", path=path, line=line, hint=hint)
+    if isinstance(exc, yaml.reader.ReaderError):
+        try:
+            offset = len(text.encode("utf-8")[: exc.position].decode("utf-8", "ignore"))
+        except Exception:  # pragma: no cover - defensive
+            offset = 0
+        line = text.count("\n", 0, offset) + _FIRST_LINE
+        return DocumentError(f"invalid YAML: {exc.reason}", path=path, line=line, hint=hint)
+    return DocumentError(f"invalid YAML: {exc}", path=path, hint=hint)
+
+
+def _describe(node: Node) -> str:
+    if isinstance(node, SequenceNode):
+        return "a list"
+    if isinstance(node, ScalarNode):
+        return "a single value"
+    return "something else"
+
+
+def _parse_front_matter(text: str, path: str | None, limits: Limits) -> tuple[list[Entry], int, bool]:
+    loader = loader_class()(text)
+    try:
+        try:
+            root = loader.get_single_node()
+            if root is None:
+                return [], 0, False
+            if not isinstance(root, MappingNode):
+                raise DocumentError(
+                    f"the front matter must be a mapping of fields, not {_describe(root)}",
+                    path=path,
+                    line=root.start_mark.line + _FIRST_LINE,
+                    hint="write one 'name: value' field per line",
+                )
+            if "&" in text and "*" in text:
+                check_expansion(root, limits.max_expansion)
+            return _entries(loader, root, text), root.start_mark.column, bool(root.flow_style)
+        except CanonicalError as exc:
+            line = exc.mark.line + _FIRST_LINE if exc.mark is not None else None
+            message = exc.message
+            if exc.other_mark is not None:
+                message += f" (first at line {exc.other_mark.line + _FIRST_LINE})"
+            raise DocumentError(message, path=path, line=line, hint=_canonical_hint(exc.message)) from None
+        except (yaml.YAMLError, yaml.reader.ReaderError) as exc:
+            raise _yaml_error(exc, text, path) from None
+        except RecursionError:
+            raise DocumentError(
+                "the front matter nests too deeply to read safely",
+                path=path,
+                hint="front matter this deep is almost certainly an attack or a generator bug",
+            ) from None
+    finally:
+        loader.dispose()
+
+
+def _canonical_hint(message: str) -> str:
+    if message.startswith("duplicate key"):
+        return "remove one of the two: different readers would pick different values"
+    if "alias" in message:
+        return "expand the aliases by hand, or raise limits.max_expansion if this is genuine"
+    return "fix the value in the front matter"
+
+
+def _entries(loader: Any, root: MappingNode, text: str) -> list[Entry]:
+    explicit = [(k, v) for k, v in root.value if k.tag != "tag:yaml.org,2002:merge"]
+    merge_keys = [k for k, _ in root.value if k.tag == "tag:yaml.org,2002:merge"]
+    pairs = loader.canonical_pairs(root)  # merges applied, duplicates rejected
+    line_starts = [text.rfind("\n", 0, k.start_mark.index) + 1 for k, _ in explicit]
+    entries: list[Entry] = []
+    explicit_by_ident: dict[object, tuple[int, Node, Node]] = {}
+    for position, (key_node, value_node) in enumerate(explicit):
+        key = loader.construct_object(key_node, deep=True)
+        explicit_by_ident[key_identity(key)] = (position, key_node, value_node)
+    for key, value in pairs:
+        ident = key_identity(key)
+        name = key if type(key) is str else dumps(key)
+        found = explicit_by_ident.get(ident)
+        if found is None:
+            mark = merge_keys[0].start_mark
+            entries.append(Entry(key, ident, name, mark.line + _FIRST_LINE, value, None, None, len(text)))
+            continue
+        position, key_node, value_node = found
+        limit = line_starts[position + 1] if position + 1 < len(line_starts) else len(text)
+        if limit <= line_starts[position]:
+            limit = len(text)  # two keys on one line (a flow mapping): no line-based region
+        entries.append(
+            Entry(key, ident, name, key_node.start_mark.line + _FIRST_LINE, value, key_node, value_node, limit)
+        )
+    entries.sort(key=lambda e: e.line)
+    return entries
+
+
+def names(entries: Sequence[Entry]) -> list[str]:
+    return [entry.name for entry in entries]

@@ -1,0 +1,234 @@
+"""What a seal encrypts: document -> canonical payload -> bytes, and back.
+
+Payload format 1 is one canonical JSON object (UTF-8, sorted keys, no insignificant whitespace):
+
+``v``
+    the format version, ``1``.
+``fields``
+    the bound fields: copies of visible top-level front matter values, by name, in canonical
+    form (:mod:`securedoc.canonical`). A JSON object, or a tagged ``map`` when a key is not a
+    string. The payload itself records which fields it bound.
+``hidden`` (only when there are hidden fields)
+    fields moved out of the visible front matter: ``{"NAME": {"yaml": TEXT, "after": PREV}}``, where
+    TEXT is the field's YAML exactly as it stood (line breaks as LF) and PREV the name of the field
+    before it (or null), so that ``open --restore`` can put it back where it was.
+``body_sha256`` (only when the body is bound)
+    SHA-256, lowercase hex, of the body with CRLF and CR turned into LF.
+
+A *legacy* plaintext (the AES-CBC form) that is a JSON object is a map of bound fields compared in
+the plain-JSON projection (:func:`securedoc.canonical.plain`); any other legacy plaintext can be
+opened but not checked against an article.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .canonical import TAG, dumps, from_json, is_valid, key_identity, plain
+from .document import SEAL_FIELD, Document, Entry, body_digest
+from .errors import PayloadError
+
+__all__ = [
+    "VERSION",
+    "Binding",
+    "Hidden",
+    "Payload",
+    "LegacyPayload",
+    "build",
+    "encode",
+    "decode",
+    "decode_legacy",
+    "legacy_plaintext",
+]
+
+VERSION = 1
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+_MEMBERS = frozenset({"v", "fields", "hidden", "body_sha256"})
+
+
+@dataclass(frozen=True)
+class Binding:
+    """Which visible fields a new seal binds: ``include`` (empty: all) minus ``exclude``; the body or not."""
+
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    body: bool = True
+
+    def binds(self, entry: Entry) -> bool:
+        if entry.ident == SEAL_FIELD:
+            return False
+        if self.include and entry.name not in self.include:
+            return False
+        return entry.name not in self.exclude
+
+
+@dataclass(frozen=True)
+class Hidden:
+    """A field moved out of the front matter: its YAML text (LF line breaks) and the field before it."""
+
+    yaml: str
+    after: str | None
+
+
+@dataclass(frozen=True)
+class Payload:
+    """A format-1 payload. ``fields`` maps key identity to (canonical key, canonical value)."""
+
+    fields: Mapping[object, tuple[Any, Any]]
+    hidden: Mapping[str, Hidden] = field(default_factory=dict)
+    body_sha256: str | None = None
+    version: int = VERSION
+
+    def field_names(self) -> list[str]:
+        return [k if type(k) is str else dumps(k) for k, _ in self.fields.values()]
+
+
+@dataclass(frozen=True)
+class LegacyPayload:
+    """A decrypted legacy plaintext: a JSON object of fields, or something that cannot be checked."""
+
+    plaintext: bytes
+    fields: Mapping[str, Any] | None  # None: not a JSON object
+
+    @property
+    def text(self) -> str | None:
+        try:
+            return self.plaintext.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+
+
+def build(
+    document: Document,
+    binding: Binding,
+    hidden: Mapping[str, Hidden] | None = None,
+) -> Payload:
+    """The payload a seal of ``document`` binds now (hidden fields are never bound)."""
+    hidden = dict(hidden or {})
+    fields: dict[object, tuple[Any, Any]] = {}
+    for entry in document.entries:
+        if entry.name in hidden or not binding.binds(entry):
+            continue
+        fields[entry.ident] = (entry.key, entry.value)
+    digest = body_digest(document.body) if binding.body else None
+    return Payload(fields=fields, hidden=hidden, body_sha256=digest)
+
+
+def _fields_json(fields: Mapping[object, tuple[Any, Any]]) -> Any:
+    pairs = list(fields.values())
+    if all(type(k) is str and k != TAG for k, _ in pairs):
+        return {k: v for k, v in pairs}
+    return {TAG: "map", "v": sorted(([k, v] for k, v in pairs), key=lambda kv: dumps(kv[0]))}
+
+
+def encode(payload: Payload) -> bytes:
+    """The canonical bytes of a payload."""
+    obj: dict[str, Any] = {"v": payload.version, "fields": _fields_json(payload.fields)}
+    if payload.hidden:
+        obj["hidden"] = {name: {"after": h.after, "yaml": h.yaml} for name, h in payload.hidden.items()}
+    if payload.body_sha256 is not None:
+        obj["body_sha256"] = payload.body_sha256
+    try:
+        return dumps(obj).encode("utf-8")
+    except UnicodeEncodeError:
+        raise PayloadError(
+            "a field holds text that is not valid Unicode (a lone surrogate from a \\u escape)",
+            hint="fix the escape sequence in the front matter",
+        ) from None
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise PayloadError(f"the payload names '{key}' twice")
+        result[key] = value
+    return result
+
+
+def _load_json(data: bytes) -> Any:
+    try:
+        return json.loads(data.decode("utf-8"), object_pairs_hook=_no_duplicates)
+    except UnicodeDecodeError:
+        raise PayloadError("the payload is not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise PayloadError(f"the payload is not JSON ({exc.msg} at character {exc.pos})") from None
+    except RecursionError:
+        raise PayloadError("the payload nests too deeply") from None
+
+
+def decode(data: bytes) -> Payload:
+    """A format-1 payload from decrypted bytes, strictly checked."""
+    obj = _load_json(data)
+    if not isinstance(obj, dict):
+        raise PayloadError("the payload is not a JSON object")
+    version = obj.get("v")
+    if version != VERSION:
+        if isinstance(version, int) and not isinstance(version, bool) and version > VERSION:
+            raise PayloadError(
+                f"the payload has format version {version}; this securedoc reads version {VERSION}",
+                hint="upgrade securedoc",
+            )
+        raise PayloadError("the payload has no valid format version")
+    unknown = set(obj) - _MEMBERS
+    if unknown:
+        raise PayloadError(f"the payload has unknown members: {', '.join(sorted(unknown))}")
+    raw_fields = obj.get("fields")
+    if not isinstance(raw_fields, dict) or not is_valid(raw_fields):
+        raise PayloadError("the payload's fields are not a canonical mapping")
+    fields: dict[object, tuple[Any, Any]] = {}
+    if raw_fields.get(TAG) == "map":
+        pairs = [(k, v) for k, v in raw_fields["v"]]
+    elif TAG in raw_fields:
+        raise PayloadError("the payload's fields are not a canonical mapping")
+    else:
+        pairs = list(raw_fields.items())
+    for key, value in pairs:
+        ident = key_identity(key)
+        if ident in fields:
+            raise PayloadError(f"the payload binds the field {dumps(key)} twice")
+        fields[ident] = (key, value)
+    hidden: dict[str, Hidden] = {}
+    raw_hidden = obj.get("hidden", {})
+    if not isinstance(raw_hidden, dict):
+        raise PayloadError("the payload's hidden fields are not a mapping")
+    for name, item in raw_hidden.items():
+        if (
+            not isinstance(item, dict)
+            or set(item) != {"yaml", "after"}
+            or not isinstance(item["yaml"], str)
+            or not (item["after"] is None or isinstance(item["after"], str))
+        ):
+            raise PayloadError(f"the hidden field '{name}' is not {{\"yaml\": TEXT, \"after\": NAME}}")
+        hidden[name] = Hidden(item["yaml"], item["after"])
+    digest = obj.get("body_sha256")
+    if digest is not None and (not isinstance(digest, str) or not _HEX64.fullmatch(digest)):
+        raise PayloadError("the payload's body_sha256 is not 64 lowercase hex digits")
+    return Payload(fields=fields, hidden=hidden, body_sha256=digest)
+
+
+def decode_legacy(plaintext: bytes) -> LegacyPayload:
+    """A legacy plaintext: its fields when it is a JSON object, else an opaque payload."""
+    try:
+        obj = json.loads(plaintext.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        return LegacyPayload(plaintext, None)
+    if not isinstance(obj, dict):
+        return LegacyPayload(plaintext, None)
+    return LegacyPayload(plaintext, {k: from_json(v) for k, v in obj.items()})
+
+
+def legacy_plaintext(payload: Payload) -> bytes:
+    """What `seal --legacy` encrypts: the bound fields as one plain JSON object (no body, no hidden)."""
+    obj: dict[str, Any] = {}
+    for key, value in payload.fields.values():
+        obj[key if type(key) is str else dumps(plain(key))] = plain(value)
+    return dumps(obj).encode("utf-8")
+
+
+def names_of(hidden: Collection[str]) -> str:
+    return ", ".join(sorted(hidden))
