@@ -1,0 +1,81 @@
+"""What securedoc tells about one file: a :class:`Report`, the same for verify, seal and rotate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Literal
+
+__all__ = ["Status", "Change", "FieldDiff", "Report", "UnsealedPolicy", "RetiredPolicy", "fails"]
+
+UnsealedPolicy = Literal["error", "warn", "ignore"]
+RetiredPolicy = Literal["warn", "error"]
+Change = Literal["changed", "missing", "body"]
+
+
+class Status(str, Enum):
+    """How an article stands against its seal."""
+
+    OK = "ok"
+    MISMATCH = "mismatch"
+    UNSEALED = "unsealed"
+    ERROR = "error"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class FieldDiff:
+    """One field that differs from what was sealed.
+
+    ``change`` is ``changed`` (the visible value differs), ``missing`` (the field is gone; ``line``
+    is then the seal's line) or ``body`` (the body differs; ``name`` is ``(body)`` and the values
+    are digests). ``sealed`` and ``visible`` are canonical values (JSON-compatible).
+    """
+
+    name: str
+    line: int | None
+    sealed: Any
+    visible: Any
+    change: Change = "changed"
+
+
+@dataclass(frozen=True)
+class Report:
+    """The outcome for one file.
+
+    ``status`` says how the file stood against its seal when securedoc read it. ``action`` is what
+    a command did about it (``sealed``, ``unchanged``, ``would seal``, ``rotated``, ``current``,
+    ``refused``, ``restored``...); verify leaves it None. ``line`` locates an error or the seal.
+    """
+
+    path: str
+    status: Status
+    message: str = ""
+    fields: tuple[FieldDiff, ...] = ()
+    line: int | None = None
+    kid: str | None = None
+    form: str | None = None
+    action: str | None = None
+    warnings: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    hint: str | None = None
+    failed: bool | None = None  # set by seal/rotate: whether this file makes the command fail
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def with_(self, **changes: Any) -> Report:
+        from dataclasses import replace
+
+        return replace(self, **changes)
+
+
+def fails(report: Report, unsealed: UnsealedPolicy = "error") -> bool:
+    """Whether a report makes the run exit 1 under the given unsealed policy."""
+    if report.failed is not None:
+        return report.failed
+    if report.status is Status.OK:
+        return False
+    if report.status is Status.UNSEALED:
+        return unsealed == "error"
+    return True

@@ -1,0 +1,452 @@
+"""Seal, rotate and restore articles: Document in, new bytes (or nothing to do) out. Pure.
+
+Every edit is checked before it is returned: the new bytes are parsed again, every field that was
+not meant to change must have the same canonical value, and the new seal must open and verify.
+A failed check is an internal error and nothing is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from . import crypto, envelope
+from .canonical import dumps
+from .document import SEAL_FIELD, DEFAULT_LIMITS, Document, Limits, parse
+from .errors import DocumentError, PayloadError, RefusedError, SecuredocError, UsageError
+from .keys import Key, Keyring
+from .models import Report, Status
+from .payload import Binding, Hidden, LegacyPayload, Payload, build, encode, legacy_plaintext
+from .verify import LEGACY_UNCHECKABLE, Opened, compare, error_report, key_warnings, open_seal, read_seal
+
+__all__ = ["Outcome", "seal_document", "rotate_document", "restore_document", "unseal_document", "encrypt"]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """New file bytes (None: leave the file alone) and the report for the file."""
+
+    data: bytes | None
+    report: Report
+
+
+class InternalCheckFailed(SecuredocError):
+    """securedoc's own edit did not pass its check: a bug. Nothing is written."""
+
+
+# -- encryption ----------------------------------------------------------------------------------
+
+
+def encrypt(plaintext: bytes, key: Key, *, nonce: bytes | None = None) -> str:
+    """The `secured` string for a plaintext: a JWE for an A256GCM key, the legacy form for CBC keys.
+
+    ``nonce`` (12 bytes, or a 16-byte IV for CBC) exists for published test vectors only: a nonce
+    must never be used twice with one key.
+    """
+    if key.legacy:
+        iv = nonce if nonce is not None else crypto.random_bytes(crypto.CBC_IV_SIZE)
+        ciphertext = crypto.cbc_encrypt(key.secret_bytes(), iv, plaintext)
+        return envelope.format_seal(envelope.LegacySeal(ciphertext, iv))
+    protected = envelope.protected_header(key.kid)
+    nonce = nonce if nonce is not None else crypto.random_bytes(crypto.GCM_NONCE_SIZE)
+    ciphertext, tag = crypto.gcm_encrypt(key.secret_bytes(), nonce, plaintext, protected.encode("ascii"))
+    return envelope.format_seal(envelope.JweSeal(protected, key.kid, nonce, ciphertext, tag, {}))
+
+
+# -- editing -------------------------------------------------------------------------------------
+
+
+def _seal_line(document: Document, value: str, newline: str) -> str:
+    return " " * document.indent + f'{SEAL_FIELD}: "{value}"' + newline
+
+
+def _require_block(document: Document) -> None:
+    if document.flow:
+        raise DocumentError(
+            "the front matter is one flow mapping ({...}); securedoc only edits block mappings",
+            path=document.path,
+            line=2,
+            hint="write the front matter as one 'name: value' field per line",
+        )
+
+
+def _seal_edit(document: Document, value: str) -> tuple[int, int, str]:
+    entry = document.seal_entry
+    if entry is None:
+        at = len(document.front_matter)
+        return at, at, _seal_line(document, value, document.newline_before(at))
+    span = document.simple_value_span(entry)
+    if span is not None:
+        return span[0], span[1], f'"{value}"'
+    if entry.merged:
+        raise DocumentError(
+            f"the '{SEAL_FIELD}' field comes from a << merge; securedoc cannot replace it",
+            path=document.path, line=entry.line,
+        )
+    start, end = document.entry_region(entry)
+    text = document.front_matter[start:end]
+    newline = "\r\n" if text.endswith("\r\n") else "\n" if text.endswith("\n") else ""
+    return start, end, _seal_line(document, value, newline)
+
+
+def _check(
+    old: Document,
+    new_data: bytes,
+    *,
+    removed: Iterable[str] = (),
+    added: dict[object, Any] | None = None,
+    seal_value: str | None,
+    keyring: Keyring,
+    limits: Limits,
+) -> Document:
+    """Parse the edited file again and prove that only what was meant to change did."""
+    gone = set(removed)
+    try:
+        new = parse(new_data, path=old.path, limits=limits)
+    except SecuredocError as exc:
+        raise InternalCheckFailed(
+            f"the edited front matter would not parse ({exc.message}); nothing was written",
+            path=old.path,
+            hint="please report this with the article attached",
+        ) from None
+    expected: dict[object, str] = {}
+    for entry in old.entries:
+        if entry.ident == SEAL_FIELD or entry.name in gone:
+            continue
+        expected[entry.ident] = dumps(entry.value)
+    for name, value in (added or {}).items():
+        expected[name] = dumps(value)
+    actual = {e.ident: dumps(e.value) for e in new.entries if e.ident != SEAL_FIELD}
+    if actual != expected:
+        changed = sorted(str(k) for k in set(actual) ^ set(expected)) or sorted(
+            str(k) for k in expected if actual.get(k) != expected[k]
+        )
+        raise InternalCheckFailed(
+            "the edit would change other fields (" + ", ".join(changed) + "); nothing was written",
+            path=old.path,
+            hint="please report this with the article attached",
+        )
+    if seal_value is not None:
+        entry = new.seal_entry
+        if entry is None or entry.value != seal_value:
+            raise InternalCheckFailed("the new seal did not land in the file; nothing was written", path=old.path)
+        opened = open_seal(envelope.parse(seal_value), keyring)
+        diffs, _ = compare(new, opened)
+        if diffs:
+            raise InternalCheckFailed(
+                "the new seal does not verify (" + ", ".join(d.name for d in diffs) + "); nothing was written",
+                path=old.path,
+            )
+    if new.data[new.fm_end :] != old.data[old.fm_end :] or new.data[: new.fm_start] != old.data[: old.fm_start]:
+        raise InternalCheckFailed("the edit would touch bytes outside the front matter", path=old.path)
+    return new
+
+
+# -- seal ----------------------------------------------------------------------------------------
+
+
+def _earlier(document: Document, keyring: Keyring) -> tuple[Status, Opened | None, str, list[str]]:
+    """How the existing seal stands: status, the opened seal (if it opened), what to say, warnings."""
+    entry = document.seal_entry
+    if entry is None:
+        return Status.UNSEALED, None, "new seal", []
+    try:
+        seal = read_seal(document)
+        assert seal is not None
+        opened = open_seal(seal, keyring)
+    except SecuredocError as exc:
+        return Status.ERROR, None, f"replaced a seal that could not be opened ({exc.message})", [
+            "hidden fields the old seal may have held could not be carried over"
+        ]
+    if not opened.checkable:
+        return Status.ERROR, opened, "replaced a legacy seal that cannot be checked against the article", []
+    diffs, _ = compare(document, opened)
+    if diffs:
+        names = ", ".join(d.name for d in diffs)
+        return Status.MISMATCH, opened, f"replaced a seal that did not verify (changed since sealing: {names})", []
+    return Status.OK, opened, "", []
+
+
+def _previous_name(document: Document, name: str) -> str | None:
+    previous = None
+    for entry in document.entries:
+        if entry.name == name:
+            return previous
+        previous = entry.name
+    return None
+
+
+def _hide(document: Document, name: str, limits: Limits) -> tuple[Hidden, tuple[int, int, str]]:
+    entry = document.get(name)
+    assert entry is not None
+    if entry.merged:
+        raise UsageError(f"'{name}' comes from a << merge; it has no text of its own to hide", path=document.path, line=entry.line)
+    start, end = document.entry_region(entry)
+    text = document.front_matter[start:end]
+    normalized = text.replace("\r\n", "\n")
+    if not normalized.endswith("\n"):
+        normalized += "\n"
+    # The field's text must stand on its own (no aliases to anchors elsewhere), or it cannot be restored.
+    try:
+        alone = parse(("---\n" + normalized + "---\n").encode("utf-8"), limits=limits)
+    except SecuredocError:
+        alone = None
+    if alone is None or len(alone.entries) != 1 or dumps(alone.entries[0].value) != dumps(entry.value):
+        raise UsageError(
+            f"'{name}' cannot be hidden: its YAML does not stand on its own (it uses an alias or shares a line)",
+            path=document.path,
+            line=entry.line,
+            hint="write the value out in full (no *alias) and hide it again",
+        )
+    return Hidden(normalized, _previous_name(document, name)), (start, end, "")
+
+
+def seal_document(
+    document: Document,
+    keyring: Keyring,
+    binding: Binding = Binding(),
+    *,
+    key: Key | None = None,
+    hide: Iterable[str] = (),
+    force: bool = False,
+    legacy: bool = False,
+    limits: Limits = DEFAULT_LIMITS,
+    _nonce: bytes | None = None,
+) -> Outcome:
+    """Seal what is visible now, replacing any earlier seal.
+
+    Hidden fields of an earlier seal that opens are carried over (unless the field is visible
+    again, which then wins). Returns ``data=None`` when the file already holds a seal by ``key``
+    of exactly this payload (and not ``force``).
+    """
+    path = document.path or "-"
+    key = key or keyring.primary(legacy=legacy)
+    if key.legacy != legacy:
+        raise UsageError(
+            f"the key '{key.kid}' is {'a legacy AES-CBC' if key.legacy else 'an A256GCM'} key; "
+            + ("--legacy needs a legacy key" if legacy else "pass --legacy to write a legacy seal with it")
+        )
+    _require_block(document)
+    status, opened, message, warnings = _earlier(document, keyring)
+
+    hidden: dict[str, Hidden] = {}
+    if opened is not None and isinstance(opened.payload, Payload):
+        for name, item in opened.payload.hidden.items():
+            if document.get(name) is None:
+                hidden[name] = item
+    requested = list(dict.fromkeys(hide))
+    edits: list[tuple[int, int, str]] = []
+    newly_hidden: list[str] = []
+    for name in requested:
+        if name == SEAL_FIELD:
+            raise UsageError(f"the '{SEAL_FIELD}' field holds the seal; it cannot be hidden")
+        if document.get(name) is None:
+            if name in hidden:
+                continue  # already hidden by the earlier seal
+            raise UsageError(
+                f"there is no field '{name}' to hide", path=document.path,
+                hint="hide takes the name of a top-level front matter field",
+            )
+        item, edit = _hide(document, name, limits)
+        hidden[name] = item
+        edits.append(edit)
+        newly_hidden.append(name)
+    if legacy and hidden:
+        raise UsageError(
+            "hidden fields need the current (authenticated) form; the legacy form cannot carry them",
+            path=document.path,
+        )
+
+    payload = build(document, binding, hidden)
+    plaintext = legacy_plaintext(payload) if legacy else encode(payload)
+    common: dict[str, Any] = dict(line=document.seal_entry.line if document.seal_entry else None, form="legacy" if legacy else "jwe")
+    if (
+        opened is not None
+        and not force
+        and not newly_hidden
+        and opened.key.kid == key.kid
+        and opened.form == ("legacy" if legacy else "jwe")
+        and opened.plaintext == plaintext
+    ):
+        return Outcome(None, Report(path, status, message="already sealed", kid=key.kid, action="unchanged", **common))
+
+    value = encrypt(plaintext, key, nonce=_nonce)
+    edits.append(_seal_edit(document, value))
+    new_data = document.with_front_matter(edits)
+    _check(document, new_data, removed=newly_hidden, seal_value=value, keyring=keyring, limits=limits)
+
+    if legacy:
+        warnings.append("wrote a legacy AES-CBC seal: it is unauthenticated, so it cannot prove the article "
+                        "was not changed; use it only for readers that need it")
+    notes = []
+    if newly_hidden:
+        notes.append("hidden: " + ", ".join(newly_hidden))
+    if status is Status.OK and opened is not None:
+        if opened.key.kid != key.kid or opened.form != ("legacy" if legacy else "jwe"):
+            message = f"now with key '{key.kid}' (was '{opened.key.kid}')"
+        elif opened.plaintext == plaintext:
+            message = "forced: the earlier seal was already current"
+        else:
+            message = _what_changed(opened, payload, newly_hidden)
+    report = Report(path, status, message=message, kid=key.kid, action="sealed", warnings=tuple(warnings),
+                    notes=tuple(notes), **common)
+    return Outcome(new_data, report)
+
+
+def _what_changed(opened: Opened, payload: Payload, newly_hidden: list[str]) -> str:
+    if newly_hidden:
+        return "hid " + ", ".join(newly_hidden)
+    old = opened.payload
+    if not isinstance(old, Payload):
+        return "the seal moves to the current form"
+    parts = []
+    added = [str(payload.fields[i][0]) for i in payload.fields if i not in old.fields]
+    dropped = [str(old.fields[i][0]) for i in old.fields if i not in payload.fields]
+    if added:
+        parts.append("now also binds " + ", ".join(added))
+    if dropped:
+        parts.append("no longer binds " + ", ".join(dropped))
+    if (old.body_sha256 is None) != (payload.body_sha256 is None):
+        parts.append("body binding changed")
+    return "; ".join(parts) or "the payload changed"
+
+
+# -- rotate --------------------------------------------------------------------------------------
+
+
+def rotate_document(
+    document: Document,
+    keyring: Keyring,
+    target: Key,
+    *,
+    limits: Limits = DEFAULT_LIMITS,
+    _nonce: bytes | None = None,
+) -> Outcome:
+    """Re-seal an article with ``target`` after verifying it. Never re-seals what does not verify.
+
+    The payload is carried over as it is (hidden fields included); a legacy JSON payload becomes
+    a format-1 payload binding the same fields (still without a body digest: the legacy seal never
+    covered the body, and rotation must not start vouching for it).
+    """
+    path = document.path or "-"
+    if target.legacy:
+        raise UsageError(f"rotate re-seals with a current (A256GCM) key; '{target.kid}' is a legacy key")
+    if keyring.role(target.kid) == "retired":
+        raise UsageError(f"'{target.kid}' is retired; rotate to a key that is not")
+    entry = document.seal_entry
+    if entry is None:
+        return Outcome(None, Report(path, Status.UNSEALED, message="not sealed: nothing to rotate", action="refused",
+                                    hint="run `securedoc seal` on it"))
+    try:
+        seal = read_seal(document)
+        assert seal is not None
+        opened = open_seal(seal, keyring)
+        if not opened.checkable:
+            raise PayloadError(LEGACY_UNCHECKABLE)
+        diffs, notes = compare(document, opened)
+    except SecuredocError as exc:
+        exc.located(path=document.path, line=entry.line)
+        refused = isinstance(exc, PayloadError)
+        return Outcome(None, error_report(path, exc, action="refused" if refused else "failed"))
+    common: dict[str, Any] = dict(line=entry.line, form=opened.form, notes=tuple(notes))
+    if diffs:
+        names = ", ".join(d.name for d in diffs)
+        return Outcome(None, Report(
+            path, Status.MISMATCH, message=f"does not verify (changed since sealing: {names}); not rotated",
+            fields=tuple(diffs), kid=opened.key.kid, action="refused",
+            hint="check the change; if it is intended, `securedoc seal` it, then rotate", **common,
+        ))
+    if opened.form == "jwe" and opened.key.kid == target.kid:
+        return Outcome(None, Report(path, Status.OK, message=f"already sealed with '{target.kid}'",
+                                    kid=target.kid, action="current", **common))
+    if isinstance(opened.payload, LegacyPayload):
+        fields = {e.ident: (e.key, e.value) for e in document.entries if e.name in (opened.payload.fields or {})}
+        plaintext = encode(Payload(fields=fields))
+    else:
+        plaintext = opened.plaintext
+    value = encrypt(plaintext, target, nonce=_nonce)
+    _require_block(document)
+    new_data = document.with_front_matter([_seal_edit(document, value)])
+    _check(document, new_data, seal_value=value, keyring=keyring, limits=limits)
+    was = opened.key.kid if opened.form == "jwe" else f"legacy {opened.key.kid}"
+    warnings = tuple(key_warnings(target, keyring))
+    return Outcome(new_data, Report(path, Status.OK, message=f"re-sealed with '{target.kid}' (was {was})",
+                                    kid=target.kid, action="rotated", warnings=warnings,
+                                    line=entry.line, form="jwe", notes=tuple(notes)))
+
+
+# -- open ----------------------------------------------------------------------------------------
+
+
+def unseal_document(document: Document, keyring: Keyring) -> Opened:
+    """Decrypt an article's seal (``securedoc open``). Raises if there is none or it does not open."""
+    entry = document.seal_entry
+    seal = read_seal(document)
+    if seal is None or entry is None:
+        raise RefusedError(
+            f"the article is not sealed (no '{SEAL_FIELD}' field)", path=document.path,
+            hint="run `securedoc seal` on it first",
+        )
+    try:
+        return open_seal(seal, keyring)
+    except SecuredocError as exc:
+        raise exc.located(path=document.path, line=entry.line)
+
+
+def restore_document(document: Document, keyring: Keyring, *, limits: Limits = DEFAULT_LIMITS) -> Outcome:
+    """Put hidden fields back into the visible front matter (``open --restore``), where they stood."""
+    path = document.path or "-"
+    opened = unseal_document(document, keyring)
+    payload = opened.payload
+    hidden = payload.hidden if isinstance(payload, Payload) else {}
+    todo = {name: item for name, item in hidden.items() if document.get(name) is None}
+    skipped = sorted(set(hidden) - set(todo))
+    notes = [f"already visible, left as it is: {', '.join(skipped)}"] if skipped else []
+    if not todo:
+        message = "no hidden fields to restore" if not hidden else "every hidden field is already visible"
+        return Outcome(None, Report(path, Status.OK, message=message, kid=opened.key.kid, form=opened.form,
+                                    action="unchanged", notes=tuple(notes)))
+    _require_block(document)
+    # Chain hidden fields that followed one another; anchor each chain after a visible field.
+    order: list[str] = []
+    placed: set[str] = set()
+
+    def place(name: str, trail: tuple[str, ...] = ()) -> None:
+        if name in placed or name in trail:
+            return
+        after = todo[name].after
+        if after in todo:
+            place(after, trail + (name,))
+        placed.add(name)
+        order.append(name)
+
+    for name in sorted(todo):
+        place(name)
+    inserts: dict[int, list[str]] = {}
+    position_of: dict[str, int] = {}
+    seal_entry = document.seal_entry
+    default_at = document.entry_region(seal_entry)[0] if seal_entry and not seal_entry.merged else len(document.front_matter)
+    for name in order:
+        after = todo[name].after
+        if after in position_of:
+            at = position_of[after]
+        else:
+            anchor = document.get(after) if after else None
+            at = document.entry_region(anchor)[1] if anchor is not None and not anchor.merged else default_at
+        position_of[name] = at
+        inserts.setdefault(at, []).append(name)
+    edits = []
+    for at, names in inserts.items():
+        newline = document.newline_before(at) if at else document.newline
+        text = "".join(todo[n].yaml.replace("\n", newline) for n in names)
+        edits.append((at, at, text))
+    new_data = document.with_front_matter(edits)
+    added: dict[object, Any] = {}
+    for name in order:
+        alone = parse(("---\n" + todo[name].yaml + "---\n").encode("utf-8"), limits=limits)
+        added[alone.entries[0].ident] = alone.entries[0].value
+    _check(document, new_data, added=added, seal_value=None, keyring=keyring, limits=limits)
+    report = Report(path, Status.OK, message="restored: " + ", ".join(order), kid=opened.key.kid, form=opened.form,
+                    action="restored", notes=tuple(notes + ["the seal still lists them as hidden; `securedoc seal` binds them as visible"]))
+    return Outcome(new_data, report)
