@@ -1,0 +1,333 @@
+"""securedoc's Python API: seal, open and verify articles given as text, bytes or paths.
+
+>>> from securedoc import Keyring, generate_key, seal, verify
+>>> ring = Keyring([generate_key("newsroom-2026")])
+>>> sealed = seal("---\\ntitle: Hello\\n---\\nBody\\n", ring)
+>>> verify(sealed, ring).status.value
+'ok'
+
+Batch runs over folders (:func:`run`) are what the command line uses: they stream one
+:class:`~securedoc.models.Report` per file, in order, and never stop at a bad file.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import batch, cache as cache_mod
+from .config import Config
+from .document import DEFAULT_LIMITS, Limits, parse
+from .errors import KeyringError, UsageError
+from .fileio import atomic_replace, cleanup_temp_files, locked_article, read_article, write_target
+from .jobs import Command, Result, Task
+from .keys import Key, Keyring, load_key_dir, load_key_env, load_key_file
+from .models import Report, RetiredPolicy
+from .payload import Binding, Payload
+from .seal import Outcome, restore_document, seal_document, unseal_document
+from .verify import Opened, verify_document
+
+__all__ = [
+    "load_keyring",
+    "seal",
+    "verify",
+    "unseal",
+    "seal_file",
+    "verify_file",
+    "open_file",
+    "restore_file",
+    "RunOptions",
+    "run",
+    "changed_files",
+]
+
+Source = str | bytes
+
+
+def _bytes(source: Source) -> bytes:
+    return source.encode("utf-8") if isinstance(source, str) else source
+
+
+# -- keyring -------------------------------------------------------------------------------------
+
+
+def load_keyring(
+    config: Config | None = None,
+    *,
+    key_files: Sequence[Path] = (),
+    keys_dir: Path | None = None,
+    key_env: str | None = None,
+    primary: str | None = None,
+    environ: dict[str, str] | None = None,
+) -> tuple[Keyring, list[str]]:
+    """Build the keyring the command line would use, and warnings (loose key file permissions).
+
+    Sources: ``key_files`` if given, else ``keys_dir``, else the configured keys folder, else
+    ``./keys`` when it exists; plus the environment variable (``key_env``, the configured one, or
+    ``SECUREDOC_KEY``). The same key id from two sources must be the same key.
+    """
+    config = config or Config()
+    keys: list[Key] = []
+    warnings: list[str] = []
+    looked: list[str] = []
+    if key_files:
+        for path in key_files:
+            found, notes = load_key_file(path)
+            keys.extend(found)
+            warnings.extend(notes)
+            looked.append(str(path))
+    else:
+        folder = keys_dir or config.keys_dir
+        explicit = keys_dir is not None
+        if folder is None:
+            folder = Path("keys")
+        if explicit or folder.is_dir():
+            found, notes = load_key_dir(folder)
+            keys.extend(found)
+            warnings.extend(notes)
+        looked.append(f"{folder}/")
+    variable = key_env or config.key_env
+    keys.extend(load_key_env(variable, environ))
+    looked.append(f"${variable}")
+    if not keys:
+        raise KeyringError(
+            "no keys found (looked in " + ", ".join(looked) + ")",
+            hint="create one with `securedoc keys new KID`, pass --key FILE or --keys DIR, "
+            f"or set ${variable} to a JWK (in CI, from a secret)",
+        )
+    ring = Keyring(keys, primary=primary or config.primary, retired=config.retired)
+    return ring, warnings
+
+
+# -- one article, in memory ----------------------------------------------------------------------
+
+
+def seal(
+    source: Source,
+    keyring: Keyring,
+    *,
+    binding: Binding = Binding(),
+    hide: Iterable[str] = (),
+    key: Key | None = None,
+    force: bool = False,
+    legacy: bool = False,
+    limits: Limits = DEFAULT_LIMITS,
+) -> bytes:
+    """The article with a new seal (or unchanged bytes when its seal is already current)."""
+    data = _bytes(source)
+    outcome = seal_document(parse(data, limits=limits), keyring, binding, key=key, hide=hide, force=force,
+                            legacy=legacy, limits=limits)
+    return outcome.data if outcome.data is not None else data
+
+
+def verify(source: Source, keyring: Keyring, *, retired: RetiredPolicy = "warn", path: str | None = None,
+           limits: Limits = DEFAULT_LIMITS) -> Report:
+    """Check an article against its seal. Bad input gives an ``error`` report (parse errors raise)."""
+    return verify_document(parse(_bytes(source), path=path, limits=limits), keyring, retired=retired)
+
+
+def unseal(source: Source, keyring: Keyring, *, limits: Limits = DEFAULT_LIMITS) -> Opened:
+    """Decrypt an article's seal: which key opened it and the payload it holds."""
+    return unseal_document(parse(_bytes(source), limits=limits), keyring)
+
+
+# -- one article, on disk ------------------------------------------------------------------------
+
+
+def verify_file(path: str | Path, keyring: Keyring, *, retired: RetiredPolicy = "warn",
+                limits: Limits = DEFAULT_LIMITS) -> Report:
+    data, _ = read_article(str(path), limits)
+    return verify(data, keyring, retired=retired, path=str(path), limits=limits)
+
+
+def open_file(path: str | Path, keyring: Keyring, *, limits: Limits = DEFAULT_LIMITS) -> Opened:
+    data, _ = read_article(str(path), limits)
+    return unseal_document(parse(data, path=str(path), limits=limits), keyring)
+
+
+def _rewrite(path: str, outcome_of: Any, limits: Limits, dry_run: bool) -> Outcome:
+    target = write_target(path, (os.path.dirname(os.path.abspath(path)),), False)
+    cleanup_temp_files(os.path.dirname(target))
+    if dry_run:
+        data, _ = read_article(target, limits)
+        return outcome_of(parse(data, path=path, limits=limits))  # type: ignore[no-any-return]
+    with locked_article(target, limits) as (data, snapshot):
+        outcome: Outcome = outcome_of(parse(data, path=path, limits=limits))
+        if outcome.data is not None:
+            atomic_replace(target, outcome.data, snapshot)
+        return outcome
+
+
+def seal_file(path: str | Path, keyring: Keyring, *, binding: Binding = Binding(), hide: Iterable[str] = (),
+              key: Key | None = None, force: bool = False, legacy: bool = False, dry_run: bool = False,
+              limits: Limits = DEFAULT_LIMITS) -> Report:
+    """Seal one file in place, atomically. Returns the report (action ``sealed`` or ``unchanged``)."""
+    hide = tuple(hide)
+    outcome = _rewrite(str(path), lambda d: seal_document(d, keyring, binding, key=key, hide=hide, force=force,
+                                                           legacy=legacy, limits=limits), limits, dry_run)
+    return outcome.report
+
+
+def restore_file(path: str | Path, keyring: Keyring, *, dry_run: bool = False,
+                 limits: Limits = DEFAULT_LIMITS) -> Report:
+    """Put the hidden fields of a file's seal back into its front matter (``open --restore``)."""
+    return _rewrite(str(path), lambda d: restore_document(d, keyring, limits=limits), limits, dry_run).report
+
+
+# -- batch runs ----------------------------------------------------------------------------------
+
+
+@dataclass
+class RunOptions:
+    """A batch run, as the command line describes it."""
+
+    command: Command
+    paths: Sequence[str]
+    keyring: Keyring
+    config: Config = field(default_factory=Config)
+    jobs: int | None = None
+    key: Key | None = None
+    hide: tuple[str, ...] = ()
+    force: bool = False
+    dry_run: bool = False
+    legacy: bool = False
+    retired: RetiredPolicy | None = None
+    cache: Path | None = None
+    follow_symlinks: bool = False
+    changed: str | None = None
+    debug: bool = False
+    new_tags: list[bytes] = field(default_factory=list)
+    cleaned: list[str] = field(default_factory=list)
+
+
+def _cache_settings(options: RunOptions, config: Config) -> dict[str, Any]:
+    from . import __version__
+
+    settings: dict[str, Any] = {"securedoc": __version__, "purpose": options.command}
+    if options.command == "verify":
+        settings.update(retired=sorted(options.keyring.retired), retired_policy=options.retired or config.retired_policy)
+    else:
+        binding = config.binding
+        settings.update(include=list(binding.include), exclude=list(binding.exclude), body=binding.body,
+                        hide=sorted(options.hide), key=options.key.kid if options.key else None,
+                        legacy=options.legacy)
+    return settings
+
+
+def changed_files(rev: str, paths: Sequence[str]) -> list[str]:
+    """Markdown files git reports as changed since ``rev`` (working tree and index), plus untracked ones,
+    restricted to ``paths``. Deleted files are left out."""
+    def git(*args: str) -> str:
+        try:
+            done = subprocess.run(["git", *args], capture_output=True, text=True, check=False)
+        except FileNotFoundError:
+            raise UsageError("--changed needs git, which is not installed") from None
+        if done.returncode != 0:
+            message = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "git failed"
+            raise UsageError(f"--changed: {message}", hint="run it inside a git repository, with a valid revision")
+        return done.stdout
+
+    top = Path(git("rev-parse", "--show-toplevel").strip())
+    names = git("diff", "--name-only", "--no-renames", "-z", rev, "--").split("\0")
+    names += git("ls-files", "--others", "--exclude-standard", "-z").split("\0")
+    cwd = Path.cwd().resolve()
+    roots = [Path(p).resolve() for p in paths] or [cwd]
+    result = []
+    for name in sorted(set(filter(None, names))):
+        full = (top / name).resolve() if not os.path.isabs(name) else Path(name)
+        if not full.name.lower().endswith(batch.MARKDOWN_SUFFIXES) or not full.is_file():
+            continue
+        if not any(full == root or root in full.parents for root in roots):
+            continue
+        result.append(os.path.relpath(full, cwd))
+    return result
+
+
+def run(options: RunOptions) -> Iterator[Report]:
+    """Run verify / seal / rotate over files and folders; one Report per file, in order.
+
+    Temporary files left by killed runs are removed from every folder about to be written. New
+    verification-cache entries are collected in ``options.new_tags`` (saved by the caller).
+    """
+    config = options.config
+    view = None
+    if options.cache is not None:
+        cache = cache_mod.VerificationCache(options.cache, options.keyring, _cache_settings(options, config))
+        view = cache.view
+    roots = tuple(
+        os.path.realpath(p if os.path.isdir(p) else os.path.dirname(os.path.abspath(p))) for p in options.paths
+    )
+    task = Task(
+        command=options.command,
+        keyring=options.keyring,
+        limits=config.limits,
+        retired=options.retired or config.retired_policy,
+        binding=config.binding,
+        hide=options.hide,
+        key=options.key,
+        force=options.force,
+        dry_run=options.dry_run,
+        legacy=options.legacy,
+        roots=roots,
+        follow_symlinks=options.follow_symlinks,
+        cache=view,
+        debug=options.debug,
+    )
+    if options.changed is not None:
+        items: Iterable[batch.Item] = (batch.Item(p) for p in changed_files(options.changed, options.paths))
+    else:
+        items = batch.discover(
+            options.paths,
+            exclude=batch.compile_globs(config.exclude),
+            base=config.root,
+            follow_symlinks=options.follow_symlinks,
+        )
+    if options.command != "verify" and not options.dry_run:
+        items = _cleaning(items, options.cleaned)
+    jobs = options.jobs or config.jobs or batch.default_jobs()
+    for result in batch.map_ordered(task, items, jobs=jobs):
+        options.new_tags.extend(result.tags)
+        yield result.report
+
+
+def _cleaning(items: Iterable[batch.Item], cleaned: list[str]) -> Iterator[batch.Item]:
+    """Pass items through, removing stale temporary files from each folder before its first file."""
+    folders: set[str] = set()
+    for item in items:
+        if item.error is None:
+            folder = os.path.dirname(os.path.realpath(item.path))
+            if folder not in folders:
+                folders.add(folder)
+                cleaned.extend(cleanup_temp_files(folder))
+        yield item
+
+
+def save_cache(options: RunOptions) -> None:
+    if options.cache is not None and options.new_tags:
+        cache_mod.VerificationCache(options.cache, options.keyring, _cache_settings(options, options.config)).save(
+            options.new_tags
+        )
+
+
+def count_files(options: RunOptions) -> int:
+    """How many files a run will visit (for a progress bar): a second, cheap walk."""
+    if options.changed is not None:
+        return len(changed_files(options.changed, options.paths))
+    config = options.config
+    return sum(
+        1
+        for _ in batch.discover(options.paths, exclude=batch.compile_globs(config.exclude), base=config.root,
+                                follow_symlinks=options.follow_symlinks)
+    )
+
+
+def payload_of(opened: Opened) -> Payload | None:
+    return opened.payload if isinstance(opened.payload, Payload) else None
+
+
+def result_tags(results: Iterable[Result]) -> list[bytes]:
+    return [tag for r in results for tag in r.tags]

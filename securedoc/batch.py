@@ -1,0 +1,272 @@
+"""Whole archives: find the files, map a Task over them in parallel, in order, in bounded memory.
+
+* :func:`discover` walks the paths given (files and folders, recursively), yields ``*.md`` and
+  ``*.markdown`` files in a stable sorted order, skips hidden folders (``.git`` included) and
+  excluded paths, and does not follow links to folders unless asked. A path that does not exist
+  becomes an error for that path; the walk goes on.
+* :func:`map_ordered` runs a Task over the files with a pool of worker processes, a bounded number
+  of chunks in flight, and yields results in input order, so memory does not grow with the archive.
+  A worker that dies (killed, out of memory) costs its chunk, which is reported, not the run.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import re
+import signal
+import sys
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+
+from .errors import FileAccessError, SecuredocError
+from .jobs import Result, Task, run
+from .models import Report, Status
+from .verify import error_report
+
+__all__ = ["Item", "discover", "map_ordered", "default_jobs", "compile_globs", "MARKDOWN_SUFFIXES"]
+
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+
+
+@dataclass(frozen=True)
+class Item:
+    """A file to handle, or a path that could not be handled (``error``)."""
+
+    path: str
+    error: SecuredocError | None = None
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _glob_regex(pattern: str) -> str:
+    out = []
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+            continue
+        if pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+            continue
+        out.append("[^/]*" if c == "*" else "[^/]" if c == "?" else re.escape(c))
+        i += 1
+    return "".join(out)
+
+
+def compile_globs(patterns: Sequence[str]) -> re.Pattern[str] | None:
+    """Exclude patterns: matched against the path relative to the project root, with ``/``.
+
+    ``*`` and ``?`` stay within one folder name, ``**`` crosses folders; a pattern without ``/``
+    matches a file or folder of that name at any depth (``drafts``, ``*.tmp.md``).
+    """
+    if not patterns:
+        return None
+    parts = []
+    for pattern in patterns:
+        pattern = pattern.strip().rstrip("/")
+        if not pattern:
+            continue
+        if pattern.startswith("/"):
+            parts.append(_glob_regex(pattern[1:]))
+        elif "/" not in pattern:
+            parts.append("(?:.*/)?" + _glob_regex(pattern))
+        else:
+            parts.append(_glob_regex(pattern))
+    return re.compile("(?:" + "|".join(parts) + r")(?:/.*)?\Z") if parts else None
+
+
+def _is_markdown(name: str) -> bool:
+    return name.lower().endswith(MARKDOWN_SUFFIXES)
+
+
+def discover(
+    paths: Sequence[str],
+    *,
+    exclude: re.Pattern[str] | None = None,
+    base: Path | None = None,
+    follow_symlinks: bool = False,
+) -> Iterator[Item]:
+    """The files under ``paths``, sorted, each once. Missing paths become error items."""
+    base_dir = str((base or Path.cwd()).resolve())
+    seen: set[str] = set()
+
+    def excluded(path: str) -> bool:
+        if exclude is None:
+            return False
+        rel = os.path.relpath(os.path.abspath(path), base_dir)
+        if rel.startswith(".."):
+            return False
+        return exclude.match(rel.replace(os.sep, "/")) is not None
+
+    def once(path: str) -> bool:
+        key = os.path.realpath(path)
+        if key in seen:
+            return False
+        seen.add(key)
+        return True
+
+    def walk(folder: str, visited: frozenset[str]) -> Iterator[Item]:
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as exc:
+            yield Item(folder, FileAccessError(f"cannot list this folder: {exc.strerror}", path=folder))
+            return
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue  # hidden files and folders, .git included
+            path = os.path.join(folder, entry.name)
+            if excluded(path):
+                continue
+            try:
+                is_dir = entry.is_dir(follow_symlinks=True)
+                is_link = entry.is_symlink()
+            except OSError:
+                continue
+            if is_dir:
+                if is_link and not follow_symlinks:
+                    continue  # a link to a folder: not followed (loops, and writes outside the tree)
+                real = os.path.realpath(path)
+                if real in visited:
+                    continue
+                yield from walk(path, visited | {real})
+            elif _is_markdown(entry.name):
+                if is_link and not os.path.exists(path):
+                    yield Item(path, FileAccessError("is a broken symbolic link", path=path))
+                elif once(path):
+                    yield Item(path)
+
+    for given in paths:
+        if not os.path.lexists(given):
+            yield Item(given, FileAccessError("no such file or folder", path=given,
+                                              hint="check the path; nothing was done for it"))
+            continue
+        if os.path.isdir(given):
+            if excluded(given):
+                continue
+            yield from walk(given, frozenset({os.path.realpath(given)}))
+        elif not os.path.exists(given):
+            yield Item(given, FileAccessError("is a broken symbolic link", path=given))
+        elif not excluded(given) and once(given):
+            yield Item(given)
+
+
+# -- parallel map --------------------------------------------------------------------------------
+
+_TASK: Task | None = None
+
+
+def _init_worker(task: Task) -> None:
+    global _TASK
+    _TASK = task
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and shuts the pool down
+    _die_with_parent()
+
+
+def _die_with_parent() -> None:
+    """Linux: end this worker if the parent dies (a killed run leaves no orphans behind)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # pragma: no cover - best effort
+        pass
+    if os.getppid() == 1:  # pragma: no cover - the parent died before prctl took effect
+        os._exit(1)
+
+
+def _run_chunk(paths: list[str]) -> list[Result]:
+    assert _TASK is not None
+    return [run(_TASK, path) for path in paths]
+
+
+def _chunks(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
+    iterator = iter(items)
+    while True:
+        chunk = list(islice(iterator, size))
+        if not chunk:
+            return
+        yield chunk
+
+
+def _merge(chunk: list[Item], results: list[Result]) -> Iterator[Result]:
+    done = iter(results)
+    for item in chunk:
+        if item.error is not None:
+            yield Result(error_report(item.path, item.error, action=None))
+        else:
+            yield next(done)
+
+
+def _crashed(chunk: list[Item], command: str) -> list[Result]:
+    return [
+        Result(Report(item.path, Status.ERROR,
+                      message="a securedoc worker process died while handling this file or one next to it",
+                      hint="run again with --jobs 1 to find the file; the files were left as they were",
+                      action="failed" if command != "verify" else None))
+        for item in chunk
+        if item.error is None
+    ]
+
+
+def map_ordered(task: Task, items: Iterable[Item], *, jobs: int = 1, chunk_size: int = 16) -> Iterator[Result]:
+    """Run ``task`` over ``items``; results in input order, at most ``4 * jobs`` chunks in flight."""
+    if jobs <= 1:
+        for item in items:
+            if item.error is not None:
+                yield Result(error_report(item.path, item.error))
+            else:
+                yield run(task, item.path)
+        return
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    chunks = _chunks(items, chunk_size)
+    window = 4 * jobs
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker, initargs=(task,))
+    pending: deque[tuple[list[Item], Future[list[Result]] | None]] = deque()
+
+    def submit(chunk: list[Item]) -> None:
+        paths = [item.path for item in chunk if item.error is None]
+        pending.append((chunk, pool.submit(_run_chunk, paths) if paths else None))
+
+    try:
+        for chunk in islice(chunks, window):
+            submit(chunk)
+        while pending:
+            chunk, future = pending.popleft()
+            try:
+                results = future.result() if future is not None else []
+            except BrokenProcessPool:
+                results = _crashed(chunk, task.command)
+                # Everything in flight is lost with the pool: report it and start a new pool.
+                lost = list(pending)
+                pending.clear()
+                pool.shutdown(wait=False, cancel_futures=True)
+                pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker,
+                                           initargs=(task,))
+                yield from _merge(chunk, results)
+                for other, _ in lost:
+                    submit(other)
+                continue
+            yield from _merge(chunk, results)
+            for next_chunk in islice(chunks, 1):
+                submit(next_chunk)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

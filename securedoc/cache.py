@@ -1,0 +1,108 @@
+"""The verification cache: skip articles whose exact bytes already verified, without trusting the disk.
+
+An entry is a 128-bit tag, ``HMAC-SHA256(K, purpose || 0x00 || file bytes)`` truncated, where ``K``
+is derived with HKDF-SHA256 from every key in the keyring (ids, algorithms and material) and from
+the settings that decide the outcome (retired keys and policy for ``verify``; bound fields, body,
+hidden fields, primary key and form for ``seal``). The cache stores only tags: nothing in it
+reveals a key, and without the keys nobody can compute a tag for other bytes, so a planted or
+edited entry can never make a changed article pass. Changing a key, a setting, or securedoc's
+cache format makes every old entry useless (they are simply never hit again).
+
+Only clean results are cached: ``ok`` with no warnings for ``verify``, "nothing to do" for
+``seal``. The file is ``DIR/securedoc-cache-v1``: an 8-byte magic, then tags, newest last; it is
+rewritten atomically at the end of a run and keeps at most :data:`MAX_ENTRIES` tags.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives import hashes, hmac
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from .crypto import random_bytes
+from .errors import ConfigError
+from .keys import Keyring
+
+__all__ = ["CacheView", "VerificationCache", "MAX_ENTRIES", "derive_cache_key"]
+
+MAGIC = b"SDCACHE1"
+TAG_SIZE = 16
+MAX_ENTRIES = 1_000_000
+FILE_NAME = "securedoc-cache-v1"
+
+
+def derive_cache_key(keyring: Keyring, settings: dict[str, Any]) -> bytes:
+    """K: HKDF-SHA256 over the keyring's keys, with the settings as context. One-way."""
+    material = bytearray()
+    for key in sorted(keyring, key=lambda k: k.kid):
+        for part in (key.kid.encode("utf-8"), key.alg.encode("ascii"), key.secret_bytes()):
+            material += len(part).to_bytes(4, "big") + part
+    info = json.dumps(settings, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"securedoc cache v1", info=info).derive(bytes(material))
+
+
+@dataclass(frozen=True)
+class CacheView:
+    """What a worker needs: the derived key and the known tags. Picklable."""
+
+    key: bytes
+    tags: frozenset[bytes]
+
+    def __repr__(self) -> str:  # never show the derived key
+        return f"CacheView({len(self.tags)} tags)"
+
+    def tag(self, purpose: bytes, data: bytes) -> bytes:
+        mac = hmac.HMAC(self.key, hashes.SHA256())
+        mac.update(purpose + b"\x00")
+        mac.update(data)
+        return mac.finalize()[:TAG_SIZE]
+
+    def hit(self, purpose: bytes, data: bytes) -> tuple[bool, bytes]:
+        tag = self.tag(purpose, data)
+        return tag in self.tags, tag
+
+
+class VerificationCache:
+    """The cache folder: load tags, hand a view to workers, save new tags atomically."""
+
+    def __init__(self, folder: Path, keyring: Keyring, settings: dict[str, Any]) -> None:
+        self.folder = folder
+        self.path = folder / FILE_NAME
+        self._order = self._load()
+        self.view = CacheView(derive_cache_key(keyring, settings), frozenset(self._order))
+
+    def _load(self) -> list[bytes]:
+        try:
+            data = self.path.read_bytes()
+        except FileNotFoundError:
+            return []
+        except OSError as exc:
+            raise ConfigError(f"{self.path}: cannot read the cache: {exc.strerror}",
+                              hint="remove the cache folder or choose another with --cache") from None
+        if not data.startswith(MAGIC) or (len(data) - len(MAGIC)) % TAG_SIZE:
+            return []  # not ours or damaged: start afresh (it only costs time)
+        body = memoryview(data)[len(MAGIC):]
+        return [bytes(body[i : i + TAG_SIZE]) for i in range(0, len(body), TAG_SIZE)]
+
+    def save(self, new_tags: Iterable[bytes]) -> None:
+        added = [tag for tag in dict.fromkeys(new_tags) if tag not in self.view.tags]
+        if not added:
+            return
+        tags = (self._order + added)[-MAX_ENTRIES:]
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            temp = self.folder / f".{FILE_NAME}.{os.getpid()}.{random_bytes(6).hex()}.tmp"
+            with open(temp, "wb") as handle:
+                handle.write(MAGIC)
+                handle.write(b"".join(tags))
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temp, self.path)
+        except OSError as exc:
+            raise ConfigError(f"{self.path}: cannot write the cache: {exc.strerror}") from None

@@ -1,0 +1,494 @@
+"""The `securedoc` command line: parse arguments, call the API, render reports. No logic.
+
+Exit codes: 0 everything is fine; 1 some file is not (mismatch, unsealed under the ``error``
+policy, error, refused); 2 the command itself cannot run (usage, configuration, keys).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+import json
+import os
+import subprocess
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+import yaml
+
+from . import __version__, api
+from .canonical import to_python
+from .config import Config, env_flag, find_config, load_config
+from .document import DEFAULT_LIMITS, parse
+from .errors import KeyringError, SecuredocError, UsageError
+from .keys import (
+    DEFAULT_KEY_ENV,
+    Keyring,
+    generate_key,
+    key_from_raw,
+    valid_kid_for_file,
+    write_key_file,
+)
+from .models import Report, Status, fails
+from .payload import LegacyPayload, Payload
+from .progress import Progress, progress_wanted
+from .report import FORMATS, Summary, make_renderer
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_DEBUG_ENV = "SECUREDOC_DEBUG"
+
+
+def _stderr(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def _warn(message: str) -> None:
+    _stderr(f"securedoc: warning: {message}")
+
+
+class _Group(click.Group):
+    """Turns securedoc errors into a clear message and an exit code: never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SecuredocError as exc:
+            _stderr(f"securedoc: error: {exc.diagnostics()}")
+            ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            _stderr("securedoc: interrupted; files already written are complete, the others untouched")
+            ctx.exit(130)
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+            raise
+        except BrokenPipeError:
+            sys.stderr.close()
+            ctx.exit(1)
+        except Exception as exc:
+            if env_flag(_DEBUG_ENV):
+                _stderr("".join(traceback.format_exception(exc)))
+            _stderr(
+                f"securedoc: internal error ({type(exc).__name__}); nothing more was written. "
+                f"Please report this bug; set {_DEBUG_ENV}=1 to see the details."
+            )
+            ctx.exit(1)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="securedoc")
+def cli() -> None:
+    """Seal, open and verify the `secured` field of Markdown articles.
+
+    \b
+    securedoc keys new newsroom-2026     make a key (keys/newsroom-2026.jwk, mode 0600)
+    securedoc seal content/               seal every article (unchanged ones are left alone)
+    securedoc open content/article.md     show what was sealed
+    securedoc verify content/             check every article; exit 1 if any does not match
+    securedoc rotate content/ --to KID    re-seal everything sealed with older keys
+
+    Keys come from ./keys (or --keys DIR, --key FILE) and from $SECUREDOC_KEY.
+    Exit codes: 0 all good, 1 some file not ok, 2 usage or configuration error.
+    """
+
+
+# -- shared options ------------------------------------------------------------------------------
+
+
+def key_options(f: F) -> F:
+    f = click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+                     help="Configuration file (default: securedoc.yaml or pyproject.toml, found upwards).")(f)
+    f = click.option("--key-env", metavar="NAME",
+                     help=f"Environment variable holding a JWK or JWK Set (default {DEFAULT_KEY_ENV}).")(f)
+    f = click.option("--keys", "keys_dir", type=click.Path(file_okay=False, path_type=Path),
+                     help="Folder of *.jwk key files (default ./keys).")(f)
+    f = click.option("--key", "key_files", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+                     help="A JWK or JWK Set file (repeatable); replaces the keys folder.")(f)
+    return f
+
+
+def batch_options(formats: tuple[str, ...] = FORMATS) -> Callable[[F], F]:
+    def decorate(f: F) -> F:
+        f = click.option("--follow-symlinks", is_flag=True,
+                         help="Follow links to folders, and write through links that lead outside the paths given.")(f)
+        f = click.option("--progress/--no-progress", default=None,
+                         help="Progress on stderr (default: only on a terminal, never in CI).")(f)
+        f = click.option("-v", "--verbose", is_flag=True, help="Also list files that are fine.")(f)
+        f = click.option("-q", "--quiet", is_flag=True, help="No summary, no progress.")(f)
+        f = click.option("--cache", "cache_dir", type=click.Path(file_okay=False, path_type=Path),
+                         help="Verification cache folder: skip files whose exact bytes already passed.")(f)
+        f = click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes (default: one per core).")(f)
+        f = click.option("--format", "fmt", type=click.Choice(formats), default="text", show_default=True,
+                         help="Output format.")(f)
+        return f
+
+    return decorate
+
+
+def _config(config_file: Path | None) -> Config:
+    return load_config(config_file) if config_file else find_config()
+
+
+def _keyring(config: Config, key_files: tuple[Path, ...], keys_dir: Path | None, key_env: str | None,
+             primary: str | None = None) -> Keyring:
+    ring, warnings = api.load_keyring(config, key_files=key_files, keys_dir=keys_dir, key_env=key_env, primary=primary)
+    for warning in warnings:
+        _warn(warning)
+    return ring
+
+
+def _ci() -> bool:
+    return env_flag("CI")
+
+
+def _demo_in_ci(ring: Keyring) -> None:
+    demo = [k.kid for k in ring if k.demo]
+    if demo and _ci():
+        _warn(
+            f"the keyring holds the public demo key '{demo[0]}': in CI, a seal it verifies proves nothing. "
+            f"Give CI your real key through ${DEFAULT_KEY_ENV} (a secret) and remove the demo key."
+        )
+
+
+def _execute(options: api.RunOptions, fmt: str, quiet: bool, verbose: bool, progress_flag: bool | None,
+             unsealed: str) -> int:
+    """Run a batch, stream the reports through a renderer, print the summary, return the exit code."""
+    out = click.get_text_stream("stdout")
+    err = click.get_text_stream("stderr")
+    renderer = make_renderer(fmt, out, unsealed=unsealed, verbose=verbose)  # type: ignore[arg-type]
+    summary = Summary(options.command, unsealed=unsealed)  # type: ignore[arg-type]
+    show = progress_wanted(err, quiet, progress_flag)
+    total = api.count_files(options) if show else None
+    label = {"verify": "verifying", "seal": "sealing", "rotate": "rotating"}[options.command]
+    progress = Progress(err, label, total, show)
+    try:
+        for report in api.run(options):
+            progress.advance()
+            summary.add(report)
+            if show:
+                progress.close()
+            renderer.report(report)
+    finally:
+        progress.close()
+        summary.elapsed = progress.elapsed
+    renderer.finish(summary)
+    api.save_cache(options)
+    if options.cleaned and not quiet:
+        _stderr(f"securedoc: removed {len(options.cleaned)} temporary file(s) left by an interrupted run")
+    if not quiet and fmt != "github":
+        _stderr(summary.line())
+    if summary.files == 0 and not quiet:
+        _warn("no Markdown files (*.md, *.markdown) found in the paths given")
+    return 1 if summary.failed else 0
+
+
+def _cache_dir(config: Config, cache_dir: Path | None) -> Path | None:
+    return cache_dir if cache_dir is not None else config.cache
+
+
+# -- seal / verify / rotate ----------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@key_options
+@click.option("--hide", multiple=True, metavar="FIELD",
+              help="Move FIELD out of the visible front matter into the seal (repeatable).")
+@click.option("--force", is_flag=True, help="Seal again even when the seal is already current.")
+@click.option("--dry-run", is_flag=True, help="Say what would change; write nothing.")
+@click.option("--legacy", is_flag=True,
+              help="Write the unauthenticated legacy AES-CBC form (for readers that need it) with a legacy key.")
+@click.option("--primary", metavar="KID", help="The key to seal with (default: from securedoc.yaml, or the only one).")
+@batch_options()
+@click.pass_context
+def seal(ctx: click.Context, paths: tuple[str, ...], key_files: tuple[Path, ...], keys_dir: Path | None,
+         key_env: str | None, config_file: Path | None, hide: tuple[str, ...], force: bool, dry_run: bool,
+         legacy: bool, primary: str | None, fmt: str, jobs: int | None, cache_dir: Path | None, quiet: bool,
+         verbose: bool, progress: bool | None, follow_symlinks: bool) -> None:
+    """Seal articles: encrypt a payload of their fields into `secured`, changing nothing else.
+
+    PATHS are files and folders (searched recursively for *.md and *.markdown). An article whose
+    seal is already current is left untouched (same bytes, same time stamp) unless --force.
+    """
+    if not paths:
+        raise UsageError("give the articles or folders to seal, e.g. `securedoc seal content/`")
+    config = _config(config_file)
+    ring = _keyring(config, key_files, keys_dir, key_env, primary)
+    key = ring.primary(legacy=legacy)
+    if key.demo and not quiet:
+        _warn(f"sealing with the public demo key '{key.kid}': anyone can forge these seals. "
+              "Make your own key with `securedoc keys new KID`.")
+    if legacy and not quiet:
+        _warn("--legacy writes unauthenticated AES-CBC seals: they cannot prove an article was not changed")
+    options = api.RunOptions(
+        command="seal", paths=paths, keyring=ring, config=config, jobs=jobs, key=key,
+        hide=tuple(dict.fromkeys(config.hide + hide)), force=force, dry_run=dry_run, legacy=legacy,
+        cache=_cache_dir(config, cache_dir), follow_symlinks=follow_symlinks, debug=env_flag(_DEBUG_ENV),
+    )
+    ctx.exit(_execute(options, fmt, quiet, verbose, progress, config.unsealed))
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@key_options
+@click.option("--unsealed", type=click.Choice(["error", "warn", "ignore"]),
+              help="What an article without a seal is (default error, or from securedoc.yaml).")
+@click.option("--retired", type=click.Choice(["warn", "error"]),
+              help="A seal made with a retired key: a warning (default) or an error.")
+@click.option("--changed", metavar="REV", is_flag=False, flag_value="HEAD", default=None,
+              help="Only Markdown files git reports as changed since REV (default HEAD), and new ones.")
+@click.option("--no-cache", is_flag=True, help="Ignore the cache configured in securedoc.yaml.")
+@batch_options()
+@click.pass_context
+def verify(ctx: click.Context, paths: tuple[str, ...], key_files: tuple[Path, ...], keys_dir: Path | None,
+           key_env: str | None, config_file: Path | None, unsealed: str | None, retired: str | None,
+           changed: str | None, no_cache: bool, fmt: str, jobs: int | None, cache_dir: Path | None, quiet: bool,
+           verbose: bool, progress: bool | None, follow_symlinks: bool) -> None:
+    """Check that sealed articles still match their seals, naming every field that differs.
+
+    PATHS are files and folders (recursively, *.md and *.markdown; hidden folders skipped).
+    Exit 0 only when every article is ok.
+    """
+    if not paths:
+        if changed is None:
+            raise UsageError("give the articles or folders to verify, e.g. `securedoc verify content/`")
+        paths = (".",)
+    config = _config(config_file)
+    ring = _keyring(config, key_files, keys_dir, key_env)
+    _demo_in_ci(ring)
+    policy = unsealed or config.unsealed
+    options = api.RunOptions(
+        command="verify", paths=paths, keyring=ring, config=config, jobs=jobs, retired=retired,  # type: ignore[arg-type]
+        cache=None if no_cache else _cache_dir(config, cache_dir), follow_symlinks=follow_symlinks,
+        changed=changed, debug=env_flag(_DEBUG_ENV),
+    )
+    ctx.exit(_execute(options, fmt, quiet, verbose, progress, policy))
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@key_options
+@click.option("--to", "to_kid", metavar="KID", help="The key to re-seal with (default: the primary key).")
+@click.option("--dry-run", is_flag=True, help="Say what would be rotated; write nothing.")
+@click.option("--unsealed", type=click.Choice(["error", "warn", "ignore"]),
+              help="Whether an article without a seal fails the run (default error).")
+@batch_options()
+@click.pass_context
+def rotate(ctx: click.Context, paths: tuple[str, ...], key_files: tuple[Path, ...], keys_dir: Path | None,
+           key_env: str | None, config_file: Path | None, to_kid: str | None, dry_run: bool, unsealed: str | None,
+           fmt: str, jobs: int | None, cache_dir: Path | None, quiet: bool, verbose: bool, progress: bool | None,
+           follow_symlinks: bool) -> None:
+    """Re-seal with KID every article sealed with another key (legacy seals too).
+
+    Each article is verified first: one that does not verify is left untouched and reported,
+    never re-sealed. Interrupted? Run it again: rotated articles are skipped.
+    """
+    if not paths:
+        raise UsageError("give the articles or folders to rotate, e.g. `securedoc rotate content/ --to KID`")
+    config = _config(config_file)
+    ring = _keyring(config, key_files, keys_dir, key_env)
+    target = ring.require(to_kid) if to_kid else ring.primary()
+    options = api.RunOptions(
+        command="rotate", paths=paths, keyring=ring, config=config, jobs=jobs, key=target, dry_run=dry_run,
+        follow_symlinks=follow_symlinks, debug=env_flag(_DEBUG_ENV),
+    )
+    ctx.exit(_execute(options, fmt, quiet, verbose, progress, unsealed or config.unsealed))
+
+
+# -- open ----------------------------------------------------------------------------------------
+
+
+def _hidden_value(text: str) -> Any:
+    try:
+        document = parse(("---\n" + text + "---\n").encode("utf-8"), limits=DEFAULT_LIMITS)
+        return to_python(document.entries[0].value)
+    except (SecuredocError, IndexError):
+        return text
+
+
+def _payload_view(opened: Any) -> dict[str, Any]:
+    payload = opened.payload
+    if isinstance(payload, Payload):
+        view: dict[str, Any] = {"version": payload.version}
+        view["fields"] = {k: to_python(v) for k, v in ((key, value) for key, value in payload.fields.values())}
+        if payload.hidden:
+            view["hidden"] = {name: _hidden_value(h.yaml) for name, h in payload.hidden.items()}
+        if payload.body_sha256:
+            view["body_sha256"] = payload.body_sha256
+        return view
+    return {"fields": {k: to_python(v) for k, v in (payload.fields or {}).items()}}
+
+
+@cli.command(name="open")
+@click.argument("path", type=click.Path(path_type=str))
+@key_options
+@click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True)
+@click.option("--restore", is_flag=True, help="Put hidden fields back into the visible front matter.")
+@click.pass_context
+def open_(ctx: click.Context, path: str, key_files: tuple[Path, ...], keys_dir: Path | None, key_env: str | None,
+          config_file: Path | None, fmt: str, restore: bool) -> None:
+    """Show what an article's seal holds (or, with --restore, put its hidden fields back)."""
+    config = _config(config_file)
+    ring = _keyring(config, key_files, keys_dir, key_env)
+    if restore:
+        report = api.restore_file(path, ring, limits=config.limits)
+        click.echo(f"{path}: {report.message}")
+        for note in report.notes:
+            click.echo(f"  note: {note}")
+        return
+    opened = api.open_file(path, ring, limits=config.limits)
+    payload = opened.payload
+    form = "JWE (A256GCM)" if opened.form == "jwe" else f"legacy AES-CBC ({opened.key.alg}), unauthenticated"
+    if fmt == "json":
+        obj: dict[str, Any] = {"path": path, "kid": opened.key.kid, "alg": opened.key.alg, "form": opened.form}
+        if isinstance(payload, Payload):
+            obj["payload"] = json.loads(opened.plaintext)
+        elif payload.fields is not None:
+            obj["payload"] = json.loads(payload.plaintext)
+        elif payload.text is not None:
+            obj["text"] = payload.text
+        else:
+            obj["hex"] = payload.plaintext.hex()
+        click.echo(json.dumps(obj, indent=2, ensure_ascii=False, sort_keys=True))
+        return
+    click.echo(f"# {path}: sealed with key '{opened.key.kid}', {form}")
+    if isinstance(payload, LegacyPayload) and payload.fields is None:
+        if payload.text is not None:
+            click.echo("# the legacy payload is not JSON; as text:")
+            click.echo(payload.text)
+        else:
+            click.echo("# the legacy payload is not text; as hex:")
+            click.echo(payload.plaintext.hex())
+        return
+    click.echo(yaml.safe_dump(_payload_view(opened), sort_keys=False, allow_unicode=True, width=100).rstrip("\n"))
+
+
+# -- keys ----------------------------------------------------------------------------------------
+
+
+@cli.group(cls=_Group)
+def keys() -> None:
+    """Create, import and list keys (JSON Web Keys)."""
+
+
+def _git_ignored_warning(path: Path) -> None:
+    try:
+        inside = subprocess.run(["git", "-C", str(path.parent), "rev-parse", "--is-inside-work-tree"],
+                                capture_output=True, text=True, check=False)
+        if inside.returncode != 0 or inside.stdout.strip() != "true":
+            return
+        ignored = subprocess.run(["git", "-C", str(path.parent), "check-ignore", "-q", path.name],
+                                 capture_output=True, check=False)
+    except OSError:
+        return
+    if ignored.returncode == 1:
+        _warn(f"{path} is inside a git repository and not ignored: add `{path.parent.name}/*.jwk` to "
+              ".gitignore so that the key is never committed")
+
+
+def _created(path: Path, key: Any) -> None:
+    click.echo(f"created {path} ({key.alg}, {key.bits}-bit, mode 0600)")
+    _git_ignored_warning(path)
+    if not key.legacy:
+        _stderr(f"to seal with it: set `primary: {key.kid}` under `keys:` in securedoc.yaml, or pass --primary {key.kid}")
+
+
+def _check_kid(kid: str) -> None:
+    if not valid_kid_for_file(kid):
+        raise UsageError(f"'{kid}' cannot be a key id here",
+                         hint="use letters, digits, '.', '_' and '-' (up to 64), starting with a letter or digit")
+
+
+@keys.command(name="new")
+@click.argument("kid")
+@click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path), default=Path("keys"),
+              show_default=True, help="Where to write KID.jwk.")
+@click.option("--legacy-cbc", is_flag=True, help="A key for the legacy AES-CBC form (unauthenticated).")
+@click.option("--bits", type=click.Choice(["128", "192", "256"]), default="256", show_default=True,
+              help="Key size (only legacy keys may be smaller than 256).")
+def keys_new(kid: str, folder: Path, legacy_cbc: bool, bits: str) -> None:
+    """Make a new random key: DIR/KID.jwk, mode 0600. Never overwrites."""
+    _check_kid(kid)
+    key = generate_key(kid, legacy=legacy_cbc, bits=int(bits))
+    _created(write_key_file(key, folder), key)
+
+
+def _read_secret(encoding: str) -> bytes:
+    stdin = click.get_text_stream("stdin")
+    if stdin.isatty():
+        text = click.prompt(f"key ({encoding}, input hidden)", hide_input=True, err=True)
+    else:
+        text = stdin.read(1 << 16)
+    text = "".join(text.split())
+    if not text:
+        raise UsageError("no key on standard input", hint="pipe the key in: securedoc keys import KID --hex < key.hex")
+    try:
+        if encoding == "hex":
+            return bytes.fromhex(text)
+        padded = text + "=" * (-len(text) % 4)
+        altchars = b"-_" if ("-" in text or "_" in text) else None
+        return base64.b64decode(padded, altchars=altchars, validate=True)
+    except (ValueError, binascii.Error):
+        # Never echo the input: it is key material.
+        raise UsageError(f"standard input is not a {encoding} key") from None
+
+
+@keys.command(name="import")
+@click.argument("kid")
+@click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path), default=Path("keys"),
+              show_default=True, help="Where to write KID.jwk.")
+@click.option("--legacy-cbc", is_flag=True, help="The key is for the legacy AES-CBC form (16, 24 or 32 bytes).")
+@click.option("--hex", "encoding", flag_value="hex", help="Standard input holds the key in hex.")
+@click.option("--base64", "encoding", flag_value="base64", help="Standard input holds the key in base64 (or base64url).")
+def keys_import(kid: str, folder: Path, legacy_cbc: bool, encoding: str | None) -> None:
+    """Import a raw key from standard input (never an argument, so it stays out of shell history)."""
+    _check_kid(kid)
+    if encoding is None:
+        raise UsageError("say how the key is written: --hex or --base64")
+    material = _read_secret(encoding)
+    key = key_from_raw(kid, material, legacy=legacy_cbc, source="stdin")
+    _created(write_key_file(key, folder), key)
+
+
+@keys.command(name="list")
+@key_options
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def keys_list(key_files: tuple[Path, ...], keys_dir: Path | None, key_env: str | None, config_file: Path | None,
+              fmt: str) -> None:
+    """List the keyring: id, algorithm, size, source, role. Never key material."""
+    config = _config(config_file)
+    ring, warnings = api.load_keyring(config, key_files=key_files, keys_dir=keys_dir, key_env=key_env)
+    infos = ring.describe()
+    if fmt == "json":
+        for info in infos:
+            obj = dict(info.__dict__)
+            obj["warning"] = next((w for w in warnings if info.source and w.startswith(info.source + ":")), None)
+            click.echo(json.dumps(obj, sort_keys=True))
+        return
+    rows = [("KID", "ALG", "BITS", "FORM", "ROLE", "SOURCE", "THUMBPRINT")]
+    for info in infos:
+        role = info.role + (" (demo)" if info.demo else "")
+        rows.append((info.kid, info.alg, str(info.bits), info.form, role, info.source, info.thumbprint[:16]))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+    for warning in warnings:
+        _warn(warning)
+    try:
+        ring.primary()
+    except KeyringError as exc:
+        _stderr(f"note: {exc.message}" + (f" ({exc.hint})" if exc.hint else ""))
+
+
+def main() -> None:
+    """Console entry point."""
+    cli(prog_name="securedoc")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

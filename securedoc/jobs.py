@@ -1,0 +1,153 @@
+"""What happens to one file: read it, verify / seal / rotate it, write it back. Never raises.
+
+A :class:`Task` says what to do and with what (keyring, settings); it is built once in the parent
+process and sent to each worker once. :func:`run` turns one path into one :class:`Result`: every
+failure, expected or not, becomes an ``error`` report for that file so that a batch goes on.
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+from dataclasses import dataclass, field
+from typing import Literal
+
+from .cache import CacheView
+from .document import DEFAULT_LIMITS, Limits, parse
+from .errors import SecuredocError
+from .fileio import atomic_replace, locked_article, read_article, write_target
+from .keys import Key, Keyring
+from .models import Report, RetiredPolicy, Status
+from .payload import Binding
+from .seal import rotate_document, seal_document
+from .verify import error_report, verify_document
+
+__all__ = ["Task", "Result", "run"]
+
+Command = Literal["verify", "seal", "rotate"]
+_VERIFY = b"verify"
+_SEAL = b"seal"
+
+
+@dataclass(frozen=True)
+class Task:
+    """Everything a worker needs to handle any file of a run."""
+
+    command: Command
+    keyring: Keyring
+    limits: Limits = DEFAULT_LIMITS
+    retired: RetiredPolicy = "warn"
+    binding: Binding = field(default_factory=Binding)
+    hide: tuple[str, ...] = ()
+    key: Key | None = None  # seal: the key that seals; rotate: the target key
+    force: bool = False
+    dry_run: bool = False
+    legacy: bool = False
+    roots: tuple[str, ...] = ()
+    follow_symlinks: bool = False
+    cache: CacheView | None = None
+    debug: bool = False
+
+
+@dataclass(frozen=True)
+class Result:
+    report: Report
+    tags: tuple[bytes, ...] = ()  # verification-cache entries this file earned
+
+
+def _verify(task: Task, path: str) -> Result:
+    data, _ = read_article(path, task.limits)
+    tag = None
+    if task.cache is not None:
+        hit, tag = task.cache.hit(_VERIFY, data)
+        if hit:
+            return Result(Report(path, Status.OK, message="seal matches (unchanged since last verified)",
+                                 extra={"cached": True}))
+    report = verify_document(parse(data, path=path, limits=task.limits), task.keyring, retired=task.retired)
+    clean = report.status is Status.OK and not report.warnings and not report.notes
+    return Result(report, (tag,) if clean and tag is not None else ())
+
+
+def _tags_for_new(task: Task, data: bytes) -> tuple[bytes, ...]:
+    if task.cache is None:
+        return ()
+    return (task.cache.tag(_SEAL, data),)
+
+
+def _seal(task: Task, path: str) -> Result:
+    target = write_target(path, task.roots, task.follow_symlinks)
+    if task.dry_run:
+        data, _ = read_article(target, task.limits)
+        return _seal_bytes(task, path, target, data, None)
+    with locked_article(target, task.limits) as (data, snapshot):
+        return _seal_bytes(task, path, target, data, snapshot)
+
+
+def _seal_bytes(task: Task, path: str, target: str, data: bytes, snapshot: object) -> Result:
+    tag = None
+    if task.cache is not None and not task.force and not task.hide:
+        hit, tag = task.cache.hit(_SEAL, data)
+        if hit:
+            return Result(Report(path, Status.OK, message="already sealed (unchanged since last sealed)",
+                                 action="unchanged", extra={"cached": True}))
+    document = parse(data, path=path, limits=task.limits)
+    outcome = seal_document(
+        document, task.keyring, task.binding, key=task.key, hide=task.hide, force=task.force,
+        legacy=task.legacy, limits=task.limits,
+    )
+    if outcome.data is None:
+        clean = outcome.report.status is Status.OK and not outcome.report.warnings
+        return Result(outcome.report, (tag,) if clean and tag is not None else ())
+    if task.dry_run:
+        return Result(outcome.report.with_(action="would seal"))
+    atomic_replace(target, outcome.data, snapshot)  # type: ignore[arg-type]
+    return Result(outcome.report, _tags_for_new(task, outcome.data) if not task.hide else ())
+
+
+def _rotate(task: Task, path: str) -> Result:
+    assert task.key is not None
+    target = write_target(path, task.roots, task.follow_symlinks)
+    if task.dry_run:
+        data, _ = read_article(target, task.limits)
+        outcome = rotate_document(parse(data, path=path, limits=task.limits), task.keyring, task.key, limits=task.limits)
+        report = outcome.report
+        return Result(report.with_(action="would rotate") if outcome.data is not None else report)
+    with locked_article(target, task.limits) as (data, snapshot):
+        outcome = rotate_document(parse(data, path=path, limits=task.limits), task.keyring, task.key, limits=task.limits)
+        if outcome.data is not None:
+            atomic_replace(target, outcome.data, snapshot)
+        return Result(outcome.report)
+
+
+_HANDLERS = {"verify": _verify, "seal": _seal, "rotate": _rotate}
+
+
+def run(task: Task, path: str) -> Result:
+    """Handle one file. Errors become reports; nothing escapes but KeyboardInterrupt/SystemExit."""
+    try:
+        result = _HANDLERS[task.command](task, path)
+        if task.command == "seal" and result.report.action in ("sealed", "unchanged", "would seal"):
+            # The report's status is the earlier seal's; replacing it is what seal is for.
+            return Result(result.report.with_(failed=False), result.tags)
+        return result
+    except SecuredocError as exc:
+        action = "failed" if task.command != "verify" else None
+        return Result(error_report(path, exc.located(path=path), action=action))
+    except RecursionError:
+        return Result(Report(path, Status.ERROR, message="the file nests too deeply to read safely",
+                             action="failed" if task.command != "verify" else None))
+    except MemoryError:
+        return Result(Report(path, Status.ERROR, message="out of memory while reading this file",
+                             action="failed" if task.command != "verify" else None))
+    except Exception as exc:  # a bug: report it for this file, go on with the others
+        detail = "".join(traceback.format_exception(exc)) if task.debug else ""
+        return Result(Report(
+            path, Status.ERROR,
+            message=f"internal error ({type(exc).__name__}); the file was left unchanged",
+            hint="please report this bug; run with SECUREDOC_DEBUG=1 for details" + (f"\n{detail}" if detail else ""),
+            action="failed" if task.command != "verify" else None,
+        ))
+
+
+def pid() -> int:
+    return os.getpid()
