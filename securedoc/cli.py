@@ -158,8 +158,8 @@ def _demo_in_ci(ring: Keyring) -> None:
 def _execute(options: api.RunOptions, fmt: str, quiet: bool, verbose: bool, progress_flag: bool | None,
              unsealed: str) -> int:
     """Run a batch, stream the reports through a renderer, print the summary, return the exit code."""
-    out = click.get_text_stream("stdout")
-    err = click.get_text_stream("stderr")
+    out = sys.stdout
+    err = sys.stderr
     renderer = make_renderer(fmt, out, unsealed=unsealed, verbose=verbose)  # type: ignore[arg-type]
     summary = Summary(options.command, unsealed=unsealed)  # type: ignore[arg-type]
     show = progress_wanted(err, quiet, progress_flag)
@@ -419,7 +419,7 @@ def keys_new(kid: str, folder: Path, legacy_cbc: bool, bits: str) -> None:
 
 
 def _read_secret(encoding: str) -> bytes:
-    stdin = click.get_text_stream("stdin")
+    stdin = sys.stdin
     if stdin.isatty():
         text = click.prompt(f"key ({encoding}, input hidden)", hide_input=True, err=True)
     else:

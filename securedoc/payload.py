@@ -167,7 +167,7 @@ def decode(data: bytes) -> Payload:
     if not isinstance(obj, dict):
         raise PayloadError("the payload is not a JSON object")
     version = obj.get("v")
-    if version != VERSION:
+    if type(version) is not int or version != VERSION:  # `true == 1` in Python: check the type
         if isinstance(version, int) and not isinstance(version, bool) and version > VERSION:
             raise PayloadError(
                 f"the payload has format version {version}; this securedoc reads version {VERSION}",

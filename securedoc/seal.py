@@ -13,7 +13,7 @@ from typing import Any
 
 from . import crypto, envelope
 from .canonical import dumps
-from .document import SEAL_FIELD, DEFAULT_LIMITS, Document, Limits, parse
+from .document import SEAL_FIELD, DEFAULT_LIMITS, Document, Entry, Limits, parse
 from .errors import DocumentError, PayloadError, RefusedError, SecuredocError, UsageError
 from .keys import Key, Keyring
 from .models import Report, Status
@@ -168,13 +168,18 @@ def _earlier(document: Document, keyring: Keyring) -> tuple[Status, Opened | Non
     return Status.OK, opened, "", []
 
 
-def _previous_name(document: Document, name: str) -> str | None:
+def _previous_entry(document: Document, name: str) -> Entry | None:
     previous = None
     for entry in document.entries:
         if entry.name == name:
             return previous
-        previous = entry.name
+        previous = entry
     return None
+
+
+def _previous_name(document: Document, name: str) -> str | None:
+    previous = _previous_entry(document, name)
+    return previous.name if previous is not None else None
 
 
 def _hide(document: Document, name: str, limits: Limits) -> tuple[Hidden, tuple[int, int, str]]:
@@ -182,7 +187,11 @@ def _hide(document: Document, name: str, limits: Limits) -> tuple[Hidden, tuple[
     assert entry is not None
     if entry.merged:
         raise UsageError(f"'{name}' comes from a << merge; it has no text of its own to hide", path=document.path, line=entry.line)
-    start, end = document.entry_region(entry)
+    _, end = document.entry_region(entry)
+    # The field's text runs from the end of the previous field's value, so that the blank lines
+    # and comments in front of it travel with it and `open --restore` puts back the same bytes.
+    previous = _previous_entry(document, name)
+    start = document.entry_region(previous)[1] if previous is not None and not previous.merged else 0
     text = document.front_matter[start:end]
     normalized = text.replace("\r\n", "\n")
     if not normalized.endswith("\n"):
@@ -431,8 +440,10 @@ def restore_document(document: Document, keyring: Keyring, *, limits: Limits = D
         after = todo[name].after
         if after in position_of:
             at = position_of[after]
+        elif after is None:
+            at = 0
         else:
-            anchor = document.get(after) if after else None
+            anchor = document.get(after)
             at = document.entry_region(anchor)[1] if anchor is not None and not anchor.merged else default_at
         position_of[name] = at
         inserts.setdefault(at, []).append(name)

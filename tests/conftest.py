@@ -1,0 +1,94 @@
+"""Shared fixtures: fixed keys, the example article, temporary archives, the CLI runner."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from hypothesis import HealthCheck, settings
+
+from securedoc.keys import Key, Keyring, key_to_jwk
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+EXAMPLE = ROOT / "examples" / "2020-08-15-clearview-ai-ice.md"
+CORPUS = ROOT.parent / "shared" / "corpora" / "hugo-docs" / "content"
+
+# CI runs a fixed, reproducible sample; locally the default profile explores more freely.
+settings.register_profile(
+    "ci", max_examples=150, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile("dev", max_examples=100, deadline=None)
+settings.load_profile("ci" if os.environ.get("CI") else os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+KEY_BYTES = bytes(range(32))
+OTHER_BYTES = bytes(range(100, 132))
+LEGACY_BYTES = bytes(range(200, 216))
+
+
+@pytest.fixture
+def key() -> Key:
+    return Key("test-2026", "A256GCM", KEY_BYTES, source="test")
+
+
+@pytest.fixture
+def other_key() -> Key:
+    return Key("other-2027", "A256GCM", OTHER_BYTES, source="test")
+
+
+@pytest.fixture
+def legacy_key() -> Key:
+    return Key("legacy-cbc", "A128CBC", LEGACY_BYTES, source="test")
+
+
+@pytest.fixture
+def ring(key: Key) -> Keyring:
+    return Keyring([key])
+
+
+@pytest.fixture
+def example_bytes() -> bytes:
+    return EXAMPLE.read_bytes()
+
+
+def write_jwk(folder: Path, key: Key) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{key.kid}.jwk"
+    path.write_text(json.dumps(key_to_jwk(key)))
+    path.chmod(0o600)
+    return path
+
+
+@pytest.fixture
+def project(tmp_path: Path, key: Key, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A folder with keys/test-2026.jwk and content/ holding a copy of the example; cwd is there."""
+    write_jwk(tmp_path / "keys", key)
+    content = tmp_path / "content"
+    content.mkdir()
+    shutil.copy(EXAMPLE, content / EXAMPLE.name)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SECUREDOC_KEY", raising=False)
+    monkeypatch.delenv("CI", raising=False)
+    return tmp_path
+
+
+@pytest.fixture
+def cli() -> Callable[..., Result]:
+    from securedoc.cli import cli as command
+
+    runner = CliRunner()
+
+    def invoke(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> Result:
+        return runner.invoke(command, list(args), input=input, env=env, catch_exceptions=False)
+
+    return invoke
+
+
+def article(fields: str, body: str = "Body text.\n", newline: str = "\n") -> bytes:
+    text = "---\n" + fields + "---\n" + body
+    return text.replace("\n", newline).encode("utf-8")

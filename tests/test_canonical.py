@@ -1,0 +1,184 @@
+"""The canonical form: reformatting a value is not a change; a different value is."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from securedoc.canonical import dumps, from_json, plain, to_python
+from securedoc.document import parse
+from securedoc.errors import DocumentError
+
+
+def fm(text: str) -> dict[str, str]:
+    """Canonical JSON text of each top-level field of a front matter."""
+    doc = parse(("---\n" + text + "\n---\n").encode("utf-8"))
+    return {e.name: dumps(e.value) for e in doc.entries}
+
+
+def canon(value_yaml: str) -> str:
+    return fm("x: " + value_yaml)["x"]
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("hello", '"hello"'),
+        ("hello", "'hello'"),
+        ('"it\'s"', "'it''s'"),
+        ('"a\\u00e9"', "aé"),
+        ("16", "0x10"),
+        ("16", "020"),  # YAML 1.1 octal
+        ("1000", "1_000"),
+        ("true", "True"),
+        ("true", "yes"),  # YAML 1.1, as PyYAML resolves it
+        ("null", "~"),
+        ("null", ""),
+        ("[1, 2]", "\n  - 1\n  - 2"),
+        ("{a: 1, b: 2}", "\n  b: 2\n  a: 1"),
+        ("1.5", "1.50"),
+        ("1.5", "0.15e+1"),
+        (".nan", ".NaN"),
+        (".inf", "+.inf"),
+        ("2020-08-15T08:19:00Z", "2020-08-15 08:19:00 +00:00"),
+        ("2020-08-15T08:19:00Z", "2020-08-15t08:19:00.000Z"),
+        ("2020-08-15T08:19:00+02:00", "2020-08-15 8:19:00 +2"),
+        ("2020-08-15", "!!timestamp 2020-8-15"),
+        ("|\n  line one\n  line two\n", '"line one\\nline two\\n"'),
+        (">-\n  folded\n  text\n", "folded text"),
+        ("!!str 1", '"1"'),
+        ("!!float 1", "1.0"),
+    ],
+)
+def test_reformatting_is_not_a_change(a: str, b: str) -> None:
+    assert canon(a) == canon(b)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("1", '"1"'),
+        ("1", "1.0"),
+        ("1", "true"),
+        ("0", "false"),
+        ("0.0", "-0.0"),
+        ("2020-08-15T08:19:00Z", '"2020-08-15T08:19:00Z"'),
+        ("2020-08-15T08:19:00Z", "2020-08-15T10:19:00+02:00"),  # same instant, different wall clock
+        ("2020-08-15T08:19:00Z", "2020-08-15T08:19:00"),  # zone vs no zone
+        ("2020-08-15T08:19:00.1234567Z", "2020-08-15T08:19:00.1234568Z"),  # every fraction digit counts
+        ("2020-08-15", "2020-08-15T00:00:00"),
+        ("[1, 2]", "[2, 1]"),
+        ("null", '""'),
+        ("null", "[]"),
+        ("[]", "{}"),
+        ("{a: 1}", "{a: '1'}"),
+        ("!!binary aGVsbG8=", "aGVsbG8="),
+        ("!foo bar", "bar"),
+        ("!foo bar", "!bar bar"),
+    ],
+)
+def test_a_different_value_is_a_change(a: str, b: str) -> None:
+    assert canon(a) != canon(b)
+
+
+def test_crlf_and_bom_do_not_change_values() -> None:
+    text = "title: Hello\nlist:\n  - a\n  - b\nblock: |\n  x\n  y\n"
+    lf = parse(("---\n" + text + "---\n").encode())
+    crlf = parse(b"\xef\xbb\xbf" + ("---\n" + text + "---\n").replace("\n", "\r\n").encode())
+    assert [dumps(e.value) for e in lf.entries] == [dumps(e.value) for e in crlf.entries]
+
+
+def test_documented_forms() -> None:
+    assert canon("1.5") == '{"$":"float","v":"1.5"}'
+    assert canon("1e+100") == '"1e+100"'  # PyYAML (YAML 1.1) needs a dot for a float
+    assert canon("1.0e+100") == '{"$":"float","v":"1e+100"}'
+    assert canon(".nan") == '{"$":"float","v":"nan"}'
+    assert canon("-.inf") == '{"$":"float","v":"-inf"}'
+    assert canon("2001-12-14 21:59:43.10 -5") == '{"$":"timestamp","v":"2001-12-14T21:59:43.1-05:00"}'
+    assert canon("2020-08-15") == '{"$":"date","v":"2020-08-15"}'
+    assert canon("!!binary aGVsbG8=") == '{"$":"binary","v":"aGVsbG8="}'
+    assert canon("!!set {b, a}") == '{"$":"set","v":["a","b"]}'
+    assert canon("!!omap [b: 1, a: 2]") == '{"$":"omap","v":[["b",1],["a",2]]}'
+    assert canon("!foo [1]") == '{"$":"tag","t":"!foo","v":[1]}'
+    assert canon("{b: 1, a: é}") == '{"a":"é","b":1}'
+    assert canon("{1: a, '1': b, true: c}") == '{"$":"map","v":[["1","b"],[1,"a"],[true,"c"]]}'
+    assert canon("{$: x}") == '{"$":"map","v":[["$","x"]]}'
+    assert canon('"tab\\there\\u0001"') == '"tab\\there\\u0001"'
+
+
+def test_typed_keys_never_merge() -> None:
+    """In Python 1 == True; in YAML 1, true and "1" are three different keys."""
+    value = canon("{1: a, true: b, '1': c}")
+    assert value.count("[") - 1 == 3
+    with pytest.raises(DocumentError, match="duplicate key 1"):
+        canon("{1: a, 0x1: b}")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: 1\na: 2",
+        "a:\n  b: 1\n  b: 2",
+        "a:\n  - {x: 1, x: 2}",
+        "a:\n  - - - {deep: 1, deep: 1}",
+        "a: !!set {x, x}",
+        "a: !!omap [x: 1, x: 2]",
+    ],
+)
+def test_duplicate_keys_are_errors_at_any_depth(text: str) -> None:
+    with pytest.raises(DocumentError, match="duplicate key") as info:
+        parse(("---\n" + text + "\n---\n").encode())
+    assert info.value.line is not None and "first at line" in info.value.message
+
+
+def test_merge_keys_apply_and_explicit_keys_win() -> None:
+    values = fm("base: &b {x: 1, y: 2}\nuse:\n  <<: *b\n  y: 3")
+    assert values["use"] == '{"x":1,"y":3}'
+    values = fm("a: &a {k: 1}\nb: &b {k: 2}\nuse:\n  <<: [*a, *b]")
+    assert values["use"] == '{"k":1}'  # the first merge source wins
+
+
+def test_alias_bomb_is_refused_quickly() -> None:
+    lines = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for i in range(1, 10):
+        lines.append(f"a{i}: &a{i} [" + ",".join([f"*a{i - 1}"] * 9) + "]")
+    with pytest.raises(DocumentError, match="alias"):
+        parse(("---\n" + "\n".join(lines) + "\n---\n").encode())
+
+
+def test_recursive_alias_is_an_error() -> None:
+    with pytest.raises(DocumentError, match="recursive"):
+        parse(b"---\na: &a [*a]\n---\n")
+
+
+def test_bad_timestamp_is_an_error_with_a_line() -> None:
+    with pytest.raises(DocumentError) as info:
+        parse(b"---\ntitle: x\nwhen: 2020-02-30\n---\n")
+    assert info.value.line == 3 and "not a valid date" in info.value.message
+
+
+def test_nan_is_equal_to_itself() -> None:
+    assert canon(".nan") == canon(".nan")
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=5), children, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(json_values)
+def test_plain_of_from_json_is_stable(value: object) -> None:
+    once = plain(from_json(value))
+    assert plain(from_json(once)) == once
+
+
+@given(st.floats())
+def test_float_text_round_trips(number: float) -> None:
+    text = canon(f"!!float {number!r}".replace("nan", ".nan").replace("inf", ".inf"))
+    back = to_python(__import__("json").loads(text))
+    assert (math.isnan(back) and math.isnan(number)) or back == number
