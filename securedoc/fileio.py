@@ -78,6 +78,8 @@ def _access_error(path: str, exc: OSError) -> FileAccessError:
 
 def _read_fd(fd: int, path: str, limits: Limits) -> tuple[bytes, os.stat_result]:
     st = os.fstat(fd)
+    if stat.S_ISDIR(st.st_mode):
+        raise FileAccessError("is a folder, not a file", path=path)
     if not stat.S_ISREG(st.st_mode):
         raise FileAccessError("not a regular file (a device, pipe or socket?)", path=path)
     if st.st_size > limits.max_file_size:

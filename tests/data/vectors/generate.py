@@ -1,0 +1,89 @@
+"""Regenerate securedoc-v1.json: fixed keys, nonces and articles -> exact `secured` values.
+
+Run only when the format changes (and then bump the format version): `python generate.py`.
+The vectors are what other implementations check themselves against (docs/format.md).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+from securedoc.document import parse
+from securedoc.keys import Key, Keyring, key_to_jwk
+from securedoc.payload import Binding
+from securedoc.seal import seal_document
+
+HERE = Path(__file__).parent
+
+CURRENT = Key("vector-2026", "A256GCM", bytes(range(32)))
+LEGACY = Key("vector-legacy", "A128CBC", bytes(range(16, 32)))
+
+CASES = [
+    {
+        "name": "current form, simple article",
+        "key": CURRENT,
+        "nonce": bytes(range(12)),
+        "article": "---\ntitle: \"Hello, world\"\npublishedDateTime: 2020-08-15T08:19:00Z\n"
+        "tags: [news, ai]\nratio: 0.5\ndraft: false\n---\nBody text.\n",
+    },
+    {
+        "name": "current form, CRLF, BOM, an existing seal replaced, typed keys, special floats",
+        "key": CURRENT,
+        "nonce": bytes(range(12, 24)),
+        "article": "\ufeff---\r\ntitle: Caf\u00e9 \u2713\r\n1: one\r\n'1': string one\r\ntrue: yes\r\n"
+        "score: .nan\r\nlimit: -.inf\r\nday: 2020-08-15\r\nsecured: \"old;value\"\r\n---\r\n# Body\r\n",
+    },
+    {
+        "name": "current form, one hidden field",
+        "key": CURRENT,
+        "nonce": bytes(range(24, 36)),
+        "hide": ["embargo"],
+        "article": "---\ntitle: Embargoed\n# release time, not public yet\nembargo: 2026-12-01T09:00:00+01:00\n"
+        "author: A. Writer\n---\nText.\n",
+    },
+    {
+        "name": "current form, body not bound, fields excluded",
+        "key": CURRENT,
+        "nonce": bytes(range(36, 48)),
+        "binding": {"exclude": ["draft"], "body": False},
+        "article": "---\ntitle: T\ndraft: true\nweight: 10\n---\nBody.\n",
+    },
+    {
+        "name": "legacy form (AES-128-CBC, written with --legacy)",
+        "key": LEGACY,
+        "nonce": bytes(range(48, 64)),
+        "legacy": True,
+        "article": "---\ntitle: Legacy\nquality: 104\npublishedDateTime: 2020-08-15T08:19:00Z\n---\n",
+    },
+]
+
+
+def main() -> None:
+    vectors = []
+    for case in CASES:
+        key: Key = case["key"]  # type: ignore[assignment]
+        ring = Keyring([key])
+        binding = Binding(**case.get("binding", {}))  # type: ignore[arg-type]
+        data = case["article"].encode("utf-8")  # type: ignore[union-attr]
+        out = seal_document(parse(data), ring, binding, hide=case.get("hide", ()), legacy=bool(case.get("legacy")),
+                            _nonce=case["nonce"])  # type: ignore[arg-type]
+        assert out.data is not None
+        sealed = parse(out.data)
+        vectors.append({
+            "name": case["name"],
+            "jwk": key_to_jwk(key),
+            "nonce_hex": case["nonce"].hex(),  # type: ignore[union-attr]
+            "binding": case.get("binding", {}),
+            "hide": case.get("hide", []),
+            "legacy": bool(case.get("legacy")),
+            "article_b64": base64.b64encode(data).decode(),
+            "secured": sealed.seal_entry.value,  # type: ignore[union-attr]
+            "sealed_article_b64": base64.b64encode(out.data).decode(),
+        })
+    (HERE / "securedoc-v1.json").write_text(json.dumps({"format": 1, "vectors": vectors}, indent=2, ensure_ascii=False) + "\n")
+
+
+if __name__ == "__main__":
+    main()

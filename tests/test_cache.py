@@ -1,0 +1,99 @@
+"""The verification cache speeds up unchanged files and can never vouch for a changed one."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from securedoc.api import RunOptions, run, save_cache
+from securedoc.cache import FILE_NAME, MAGIC, CacheView, VerificationCache, derive_cache_key
+from securedoc.keys import Key, Keyring
+from securedoc.models import Status
+from securedoc.seal import seal_document
+from securedoc.document import parse
+
+from conftest import OTHER_BYTES, article
+
+
+def sealed_tree(root: Path, ring: Keyring, n: int = 5) -> None:
+    root.mkdir(exist_ok=True)
+    for i in range(n):
+        data = seal_document(parse(article(f"title: T{i}\n")), ring).data
+        assert data is not None
+        (root / f"{i}.md").write_bytes(data)
+
+
+def verify_run(root: Path, ring: Keyring, cache: Path) -> list:
+    options = RunOptions("verify", [str(root)], ring, cache=cache, jobs=1)
+    reports = list(run(options))
+    save_cache(options)
+    return reports
+
+
+def test_warm_run_hits_and_a_changed_file_misses(tmp_path: Path, ring: Keyring) -> None:
+    sealed_tree(tmp_path / "c", ring)
+    cache = tmp_path / "cache"
+    cold = verify_run(tmp_path / "c", ring, cache)
+    assert all(r.status is Status.OK and not r.extra.get("cached") for r in cold)
+    warm = verify_run(tmp_path / "c", ring, cache)
+    assert all(r.status is Status.OK and r.extra.get("cached") for r in warm)
+    path = tmp_path / "c" / "2.md"
+    path.write_bytes(path.read_bytes().replace(b"title: T2", b"title: X"))
+    again = verify_run(tmp_path / "c", ring, cache)
+    assert again[2].status is Status.MISMATCH and not again[2].extra.get("cached")
+
+
+def test_planted_or_edited_entries_cannot_pass_a_tampered_article(tmp_path: Path, ring: Keyring) -> None:
+    sealed_tree(tmp_path / "c", ring, 1)
+    cache = tmp_path / "cache"
+    path = tmp_path / "c" / "0.md"
+    path.write_bytes(path.read_bytes().replace(b"title: T0", b"title: EVIL"))
+    tampered = path.read_bytes()
+    # An attacker without the keys can write anything into the cache folder:
+    # tags made with a guessed key, with a different keyring, random bytes, plain hashes.
+    import hashlib
+
+    attacker_ring = Keyring([Key("test-2026", "A256GCM", OTHER_BYTES)])
+    settings = {"securedoc": "0.1.0", "purpose": "verify", "retired": [], "retired_policy": "warn"}
+    forged = [
+        CacheView(derive_cache_key(attacker_ring, settings), frozenset()).tag(b"verify", tampered),
+        hashlib.sha256(tampered).digest()[:16],
+        os.urandom(16),
+    ]
+    cache.mkdir()
+    (cache / FILE_NAME).write_bytes(MAGIC + b"".join(forged))
+    report = verify_run(tmp_path / "c", ring, cache)[0]
+    assert report.status is Status.MISMATCH and not report.extra.get("cached")
+    # Editing the cache file after a good run does not help either.
+    assert b"EVIL" not in (cache / FILE_NAME).read_bytes()
+
+
+def test_cache_is_keyed_to_the_keyring_and_settings(tmp_path: Path, ring: Keyring, other_key: Key) -> None:
+    sealed_tree(tmp_path / "c", ring, 2)
+    cache = tmp_path / "cache"
+    verify_run(tmp_path / "c", ring, cache)
+    bigger = Keyring([*ring, other_key])
+    assert not any(r.extra.get("cached") for r in verify_run(tmp_path / "c", bigger, cache))
+    options = RunOptions("verify", [str(tmp_path / "c")], ring, cache=cache, jobs=1, retired="error")
+    assert not any(r.extra.get("cached") for r in run(options))
+
+
+def test_cache_file_holds_no_key_material(tmp_path: Path, ring: Keyring, key: Key) -> None:
+    sealed_tree(tmp_path / "c", ring, 3)
+    verify_run(tmp_path / "c", ring, tmp_path / "cache")
+    blob = (tmp_path / "cache" / FILE_NAME).read_bytes()
+    assert key.secret_bytes() not in blob and len(blob) == len(MAGIC) + 3 * 16
+    assert "tags" in repr(VerificationCache(tmp_path / "cache", ring, {}).view)
+
+
+def test_seal_with_cache_skips_unchanged_files(tmp_path: Path, ring: Keyring, key: Key) -> None:
+    sealed_tree(tmp_path / "c", ring, 3)
+    cache = tmp_path / "cache"
+    for expected_cached in (False, True):
+        options = RunOptions("seal", [str(tmp_path / "c")], ring, cache=cache, jobs=1, key=key)
+        reports = list(run(options))
+        save_cache(options)
+        assert all(r.action == "unchanged" for r in reports)
+        assert all(bool(r.extra.get("cached")) is expected_cached for r in reports)
+    json.dumps([r.path for r in reports])
