@@ -119,7 +119,7 @@ def discover(
         seen.add(key)
         return True
 
-    def walk(folder: str, visited: frozenset[str]) -> Iterator[Item]:
+    def walk(folder: str, visited: frozenset[str], top: str) -> Iterator[Item]:
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except OSError as exc:
@@ -142,10 +142,12 @@ def discover(
                 real = os.path.realpath(path)
                 if real in visited:
                     continue
-                yield from walk(path, visited | {real})
+                yield from walk(path, visited | {real}, top)
             elif _is_markdown(entry.name):
                 if is_link and not os.path.exists(path):
                     yield Item(path, FileAccessError("is a broken symbolic link", path=path))
+                elif is_link and os.path.realpath(path).startswith(top + os.sep):
+                    continue  # a link to a file in this tree: the file is visited under its own name
                 elif once(path):
                     yield Item(path)
 
@@ -157,7 +159,8 @@ def discover(
         if os.path.isdir(given):
             if excluded(given):
                 continue
-            yield from walk(given, frozenset({os.path.realpath(given)}))
+            top = os.path.realpath(given)
+            yield from walk(given, frozenset({top}), top)
         elif not os.path.exists(given):
             yield Item(given, FileAccessError("is a broken symbolic link", path=given))
         elif not excluded(given) and once(given):

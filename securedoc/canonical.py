@@ -111,8 +111,21 @@ class CanonicalConstructor(SafeConstructor):
     """A SafeConstructor whose results are canonical values (see the module docs).
 
     Collections are built in one step (no generators), so a recursive alias is an error instead of
-    a self-referencing structure.
+    a self-referencing structure. Collections nest at most ``max_depth`` levels, which keeps every
+    later recursion (canonical JSON, comparisons) shallow whatever the caller's stack.
     """
+
+    max_depth = 100
+    _depth = 0
+
+    def _enter(self, node: Node) -> None:
+        self._depth += 1
+        if self._depth > self.max_depth:
+            self._depth = 0
+            raise CanonicalError(f"the front matter nests more than {self.max_depth} levels deep", node.start_mark)
+
+    def _leave(self) -> None:
+        self._depth -= 1
 
     def construct_yaml_float(self, node: ScalarNode) -> Any:  # type: ignore[override]
         return _tagged("float", repr(float(super().construct_yaml_float(node))))
@@ -163,7 +176,10 @@ class CanonicalConstructor(SafeConstructor):
     def construct_yaml_seq(self, node: Node) -> Any:  # type: ignore[override]
         if not isinstance(node, SequenceNode):
             raise CanonicalError(f"expected a sequence, found a {_kind(node)}", node.start_mark)
-        return [self.construct_object(child, deep=True) for child in node.value]
+        self._enter(node)
+        result = [self.construct_object(child, deep=True) for child in node.value]
+        self._leave()
+        return result
 
     def construct_yaml_map(self, node: Node) -> Any:  # type: ignore[override]
         pairs = self.canonical_pairs(node)
@@ -178,6 +194,7 @@ class CanonicalConstructor(SafeConstructor):
     def _pair_list(self, node: Node, kind: str) -> list[list[Any]]:
         if not isinstance(node, SequenceNode):
             raise CanonicalError(f"!!{kind} needs a sequence, found a {_kind(node)}", node.start_mark)
+        self._enter(node)
         result = []
         seen: dict[object, Any] = {}
         for item in node.value:
@@ -193,6 +210,7 @@ class CanonicalConstructor(SafeConstructor):
                     )
                 seen[ident] = key_node.start_mark
             result.append([key, self.construct_object(value_node, deep=True)])
+        self._leave()
         return result
 
     def construct_yaml_omap(self, node: Node) -> Any:  # type: ignore[override]
@@ -205,7 +223,7 @@ class CanonicalConstructor(SafeConstructor):
         if isinstance(node, ScalarNode):
             value: Any = self.construct_scalar(node)
         elif isinstance(node, SequenceNode):
-            value = [self.construct_object(child, deep=True) for child in node.value]
+            value = self.construct_yaml_seq(node)
         else:
             value = self.construct_yaml_map(node)
         return {TAG: "tag", "t": node.tag, "v": value}
@@ -227,6 +245,7 @@ class CanonicalConstructor(SafeConstructor):
                 except ConstructorError as exc:
                     raise CanonicalError(f"invalid merge (<<): {exc.problem}", exc.problem_mark) from None
                 break
+        self._enter(node)
         raw = node.value
         first_explicit = len(raw) - explicit_count
         index: dict[object, int] = {}
@@ -250,6 +269,7 @@ class CanonicalConstructor(SafeConstructor):
                 pairs[at] = (key, value)  # explicit keys override merged ones
             if position >= first_explicit:
                 marks[ident] = key_node.start_mark
+        self._leave()
         return pairs
 
 

@@ -26,6 +26,7 @@ Unknown settings are errors, so a typo never silently does nothing.
       max_file_size: 33554432
       max_front_matter: 1048576
       max_expansion: 250000
+      max_depth: 100
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ _SCHEMA: dict[str, Any] = {
     "cache": str,
     "exclude": list,
     "jobs": int,
-    "limits": {"max_file_size": int, "max_front_matter": int, "max_expansion": int},
+    "limits": {"max_file_size": int, "max_front_matter": int, "max_expansion": int, "max_depth": int},
 }
 
 
@@ -139,6 +140,7 @@ def _from_mapping(data: dict[str, Any], source: Path) -> Config:
             max_file_size=limits.get("max_file_size") or defaults.max_file_size,
             max_front_matter=limits.get("max_front_matter") or defaults.max_front_matter,
             max_expansion=limits.get("max_expansion") or defaults.max_expansion,
+            max_depth=limits.get("max_depth") or defaults.max_depth,
         ),
     )
 

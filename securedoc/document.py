@@ -46,6 +46,7 @@ class Limits:
     max_file_size: int = 32 * 1024 * 1024
     max_front_matter: int = 1024 * 1024
     max_expansion: int = 250_000
+    max_depth: int = 100
 
 
 DEFAULT_LIMITS = Limits()
@@ -138,7 +139,9 @@ class Document:
             begin, end = node.start_mark.index, node.end_mark.index
             if begin < start or begin >= limit:
                 continue  # an alias to a node that lies elsewhere
-            if isinstance(node, ScalarNode) or getattr(node, "flow_style", False):
+            if isinstance(node, ScalarNode) and node.style in ("|", ">"):
+                floor = max(floor, self._block_scalar_end(node))
+            elif isinstance(node, ScalarNode) or getattr(node, "flow_style", False):
                 floor = max(floor, end)
             elif isinstance(node, SequenceNode):
                 stack.extend(node.value)
@@ -160,6 +163,23 @@ class Document:
         last = max(floor - 1, entry.key_node.start_mark.index)
         end = self._line_end(last) if text[last : last + 1] != "\n" else last + 1
         return start, min(max(end, start), limit)
+
+    def _block_scalar_end(self, node: ScalarNode) -> int:
+        """Where a block scalar's text ends. Its end mark also covers the blank lines after it,
+        which are part of the value only with keep chomping (``|+``, ``>+``)."""
+        text = self.front_matter
+        begin, end = node.start_mark.index, node.end_mark.index
+        header_end = text.find("\n", begin, end)
+        header = text[begin : header_end if header_end >= 0 else end].split("#", 1)[0]
+        if "+" in header:
+            return end
+        at = end
+        while at > begin:
+            line_start = text.rfind("\n", begin, at - 1) + 1
+            if text[line_start:at].strip():
+                break
+            at = line_start
+        return max(at, header_end + 1 if header_end >= 0 else end)
 
     def entry_text(self, entry: Entry) -> str:
         start, end = self.entry_region(entry)
@@ -335,6 +355,7 @@ def _describe(node: Node) -> str:
 
 def _parse_front_matter(text: str, path: str | None, limits: Limits) -> tuple[list[Entry], int, bool]:
     loader = loader_class()(text)
+    loader.max_depth = limits.max_depth
     try:
         try:
             root = loader.get_single_node()
@@ -373,6 +394,8 @@ def _canonical_hint(message: str) -> str:
         return "remove one of the two: different readers would pick different values"
     if "alias" in message:
         return "expand the aliases by hand, or raise limits.max_expansion if this is genuine"
+    if "levels deep" in message:
+        return "front matter this deep is almost certainly an attack or a generator bug (limits.max_depth)"
     return "fix the value in the front matter"
 
 

@@ -9,8 +9,9 @@ reported. While a file is being sealed, securedoc holds an advisory lock (``floc
 securedoc runs over one archive take turns per file instead of racing.
 
 Temporary files left by a run that was killed are removed by the next run that touches that
-folder. A temporary file is only ever removed when no process holds its lock and the process
-that made it is gone (or it is more than an hour old).
+folder. A temporary file is only ever removed when no process holds its lock (a writer locks it
+as soon as it creates it) and the process that made it is gone or it is more than a few seconds
+old.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ __all__ = [
 ]
 
 TEMP_PATTERN = re.compile(r"^\..+\.securedoc-(?P<pid>\d+)-[0-9a-f]{16}\.tmp$")
-_STALE_AFTER = 3600.0
+_UNLOCKED_GRACE = 5.0  # a writer locks its temporary file microseconds after creating it
 
 
 @dataclass(frozen=True)
@@ -235,13 +236,19 @@ def _remove(path: str) -> None:
 
 
 def _pid_alive(pid: int) -> bool:
+    """Whether a process is running (a zombie, killed but not yet reaped, is not)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            state = handle.read().rsplit(b")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state not in (b"Z", b"X")
 
 
 def cleanup_temp_files(folder: str) -> list[str]:
@@ -266,7 +273,7 @@ def cleanup_temp_files(folder: str) -> list[str]:
             except OSError:
                 continue  # another process is writing it right now
             st = os.fstat(fd)
-            stale = not _pid_alive(int(match.group("pid"))) or now - st.st_mtime > _STALE_AFTER
+            stale = not _pid_alive(int(match.group("pid"))) or now - st.st_mtime > _UNLOCKED_GRACE
             if stale and stat.S_ISREG(st.st_mode):
                 try:
                     os.unlink(entry.path)

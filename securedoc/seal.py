@@ -182,18 +182,65 @@ def _previous_name(document: Document, name: str) -> str | None:
     return previous.name if previous is not None else None
 
 
-def _hide(document: Document, name: str, limits: Limits) -> tuple[Hidden, tuple[int, int, str]]:
+def _changed_by_removing(document: Document, spans: list[tuple[int, int]], hidden: set[str],
+                         limits: Limits) -> list[str]:
+    """The visible fields whose value would change if the spans were removed."""
+    try:
+        after = parse(document.with_front_matter([(a, b, "") for a, b in spans]), limits=limits)
+    except SecuredocError:
+        return ["(the front matter would not parse)"]
+    values = {e.ident: dumps(e.value) for e in after.entries}
+    return [e.name for e in document.entries if e.name not in hidden and values.get(e.ident) != dumps(e.value)]
+
+
+def _hide_spans(document: Document, names: list[str], limits: Limits) -> dict[str, tuple[int, int]]:
+    """Where each hidden field's text starts and ends, for fields given in document order.
+
+    A field's text runs from the end of the previous field's value (so the blank lines and
+    comments in front of it travel with it, and restore puts back the same bytes) to the end of
+    its own value. If removing them all would change another field (a block scalar with keep
+    chomping, |+, takes in the blank lines left next to it), each run of hidden fields also takes
+    the gap after it along.
+    """
+    spans: dict[str, tuple[int, int]] = {}
+    floor = 0
+    for name in names:
+        entry = document.get(name)
+        assert entry is not None
+        if entry.merged:
+            raise UsageError(f"'{name}' comes from a << merge; it has no text of its own to hide",
+                             path=document.path, line=entry.line)
+        previous = _previous_entry(document, name)
+        start = document.entry_region(previous)[1] if previous is not None and not previous.merged else 0
+        start = max(start, floor)
+        end = document.entry_region(entry)[1]
+        spans[name] = (start, end)
+        floor = end
+    changed = _changed_by_removing(document, list(spans.values()), set(names), limits)
+    if changed:
+        widened: dict[str, tuple[int, int]] = {}
+        for position, name in enumerate(names):
+            start, end = spans[name]
+            following = names[position + 1] if position + 1 < len(names) else None
+            if following is None or spans[following][0] != end:
+                end = max(end, document.get(name).region_limit)  # type: ignore[union-attr]
+            widened[name] = (start, end)
+        spans = widened
+        changed = _changed_by_removing(document, list(spans.values()), set(names), limits)
+    if changed:
+        raise UsageError(
+            f"hiding {', '.join(names)} would change the value of {', '.join(changed)}",
+            path=document.path,
+            hint="this happens around block scalars that keep trailing blank lines (|+); "
+            "remove the blank lines after the field and try again",
+        )
+    return spans
+
+
+def _hidden_text(document: Document, name: str, span: tuple[int, int], limits: Limits) -> Hidden:
     entry = document.get(name)
     assert entry is not None
-    if entry.merged:
-        raise UsageError(f"'{name}' comes from a << merge; it has no text of its own to hide", path=document.path, line=entry.line)
-    _, end = document.entry_region(entry)
-    # The field's text runs from the end of the previous field's value, so that the blank lines
-    # and comments in front of it travel with it and `open --restore` puts back the same bytes.
-    previous = _previous_entry(document, name)
-    start = document.entry_region(previous)[1] if previous is not None and not previous.merged else 0
-    text = document.front_matter[start:end]
-    normalized = text.replace("\r\n", "\n")
+    normalized = document.front_matter[span[0] : span[1]].replace("\r\n", "\n")
     if not normalized.endswith("\n"):
         normalized += "\n"
     # The field's text must stand on its own (no aliases to anchors elsewhere), or it cannot be restored.
@@ -208,7 +255,7 @@ def _hide(document: Document, name: str, limits: Limits) -> tuple[Hidden, tuple[
             line=entry.line,
             hint="write the value out in full (no *alias) and hide it again",
         )
-    return Hidden(normalized, _previous_name(document, name)), (start, end, "")
+    return Hidden(normalized, _previous_name(document, name))
 
 
 def seal_document(
@@ -257,10 +304,12 @@ def seal_document(
                 f"there is no field '{name}' to hide", path=document.path,
                 hint="hide takes the name of a top-level front matter field",
             )
-        item, edit = _hide(document, name, limits)
-        hidden[name] = item
-        edits.append(edit)
         newly_hidden.append(name)
+    newly_hidden.sort(key=lambda n: document.get(n).line)  # type: ignore[union-attr]
+    if newly_hidden:
+        for name, span in _hide_spans(document, newly_hidden, limits).items():
+            hidden[name] = _hidden_text(document, name, span, limits)
+            edits.append((span[0], span[1], ""))
     if legacy and hidden:
         raise UsageError(
             "hidden fields need the current (authenticated) form; the legacy form cannot carry them",

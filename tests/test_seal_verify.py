@@ -324,3 +324,40 @@ def test_hide_then_restore_gives_back_the_same_bytes(data: st.DataObject) -> Non
         return b"".join(line for line in blob.splitlines(keepends=True) if not line.startswith(b"secured:"))
 
     assert without_seal(restored) == without_seal(original)
+
+
+def test_blank_lines_after_a_block_scalar_stay_in_place_on_restore() -> None:
+    """Found by hypothesis in CI: a clip-chomped block scalar's end mark covers the blank lines
+    after it, which moved them when the fields after it were hidden and restored."""
+    original = sealed(b"---\na: word\nd: |\n  0\ne: word\nf: word\n\n---\n")
+    hidden = sealed(original, hide=["e", "f"])
+    restored = restore_document(parse(hidden), RING).data
+    assert restored is not None
+    drop = lambda blob: [l for l in blob.split(b"\n") if not l.startswith(b"secured:")]  # noqa: E731
+    assert drop(restored) == drop(original)
+    keep = sealed(b"---\nd: |+\n  0\n\ne: word\n---\n")
+    assert parse(keep).get("d").value == "0\n\n"  # type: ignore[union-attr]
+    assert restore_document(parse(sealed(keep, hide=["e"])), RING).data is not None
+
+
+def test_hiding_next_to_a_keep_chomped_scalar() -> None:
+    """Found by a hypothesis soak: removing the field after a `|+` scalar joined the blank line
+    after it to the scalar's value. The hidden field now takes that gap along."""
+    original = sealed(b"---\na: word\nf: |+\n  0\na0: word\n\n---\n")
+    hidden = sealed(original, hide=["a0"])
+    assert parse(hidden).get("f").value == "0\n"  # type: ignore[union-attr]
+    restored = restore_document(parse(hidden), RING).data
+    assert restored is not None
+    drop = lambda blob: [l for l in blob.split(b"\n") if not l.startswith(b"secured:")]  # noqa: E731
+    assert drop(restored) == drop(original)
+    # Several hidden fields next to it: each starts where the previous hidden one ended.
+    original = sealed(b"---\na: |+\n  0\no0: word\n\na0: word\nb: word\n---\n")
+    hidden = sealed(original, hide=["a0", "o0", "a"])
+    restored = restore_document(parse(hidden), RING).data
+    assert restored is not None and drop(restored) == drop(original)
+    # Together, fields that could each be hidden alone: the run takes the gap after it along.
+    original = sealed(b"---\na: word\na0: |+\n  0\nb: word\nc: word\nd: word\n\n---\n")
+    hidden = sealed(original, hide=["b", "c", "d"])
+    assert parse(hidden).get("a0").value == "0\n"  # type: ignore[union-attr]
+    restored = restore_document(parse(hidden), RING).data
+    assert restored is not None and drop(restored) == drop(original)
