@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import batch, cache as cache_mod
+from . import batch
+from . import cache as cache_mod
 from .config import Config
 from .document import DEFAULT_LIMITS, Limits, parse
 from .errors import KeyringError, UsageError

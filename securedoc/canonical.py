@@ -127,10 +127,10 @@ class CanonicalConstructor(SafeConstructor):
     def _leave(self) -> None:
         self._depth -= 1
 
-    def construct_yaml_float(self, node: ScalarNode) -> Any:  # type: ignore[override]
+    def construct_yaml_float(self, node: ScalarNode) -> Any:
         return _tagged("float", repr(float(super().construct_yaml_float(node))))
 
-    def construct_yaml_timestamp(self, node: ScalarNode) -> Any:  # type: ignore[override]
+    def construct_yaml_timestamp(self, node: ScalarNode) -> Any:
         text = self.construct_scalar(node)
         match = self.timestamp_regexp.match(text)
         if match is None:
@@ -166,14 +166,14 @@ class CanonicalConstructor(SafeConstructor):
             text += "." + fraction
         return _tagged("timestamp", text + zone)
 
-    def construct_yaml_binary(self, node: ScalarNode) -> Any:  # type: ignore[override]
+    def construct_yaml_binary(self, node: ScalarNode) -> Any:
         try:
             data = super().construct_yaml_binary(node)
         except ConstructorError as exc:
             raise CanonicalError(f"invalid !!binary value ({exc.problem})", node.start_mark) from None
         return _tagged("binary", base64.b64encode(data).decode("ascii"))
 
-    def construct_yaml_seq(self, node: Node) -> Any:  # type: ignore[override]
+    def construct_yaml_seq(self, node: Node) -> Any:
         if not isinstance(node, SequenceNode):
             raise CanonicalError(f"expected a sequence, found a {_kind(node)}", node.start_mark)
         self._enter(node)
@@ -181,13 +181,13 @@ class CanonicalConstructor(SafeConstructor):
         self._leave()
         return result
 
-    def construct_yaml_map(self, node: Node) -> Any:  # type: ignore[override]
+    def construct_yaml_map(self, node: Node) -> Any:
         pairs = self.canonical_pairs(node)
         if all(type(k) is str and k != TAG for k, _ in pairs):
             return dict(pairs)
         return _tagged("map", sorted(([k, v] for k, v in pairs), key=lambda kv: dumps(kv[0])))
 
-    def construct_yaml_set(self, node: Node) -> Any:  # type: ignore[override]
+    def construct_yaml_set(self, node: Node) -> Any:
         pairs = self.canonical_pairs(node)
         return _tagged("set", sorted((k for k, _ in pairs), key=dumps))
 
@@ -213,13 +213,13 @@ class CanonicalConstructor(SafeConstructor):
         self._leave()
         return result
 
-    def construct_yaml_omap(self, node: Node) -> Any:  # type: ignore[override]
+    def construct_yaml_omap(self, node: Node) -> Any:
         return _tagged("omap", self._pair_list(node, "omap"))
 
-    def construct_yaml_pairs(self, node: Node) -> Any:  # type: ignore[override]
+    def construct_yaml_pairs(self, node: Node) -> Any:
         return _tagged("pairs", self._pair_list(node, "pairs"))
 
-    def construct_undefined(self, node: Node) -> Any:  # type: ignore[override]
+    def construct_undefined(self, node: Node) -> Any:
         if isinstance(node, ScalarNode):
             value: Any = self.construct_scalar(node)
         elif isinstance(node, SequenceNode):
@@ -292,7 +292,7 @@ for _tag, _method in (
     ("tag:yaml.org,2002:pairs", CanonicalConstructor.construct_yaml_pairs),
     (None, CanonicalConstructor.construct_undefined),
 ):
-    CanonicalConstructor.add_constructor(_tag, _method)
+    CanonicalConstructor.add_constructor(_tag, _method)  # type: ignore[type-var]
 
 
 def check_expansion(root: Node, limit: int) -> None:
@@ -350,6 +350,8 @@ def is_valid(value: Any, depth: int = 0) -> bool:
     if TAG not in value:
         return all(is_valid(item, depth + 1) for item in value.values())
     kind = value[TAG]
+    if not isinstance(kind, str):
+        return False
     v = value.get("v")
     expected = {TAG, "v", "t"} if kind == "tag" else {TAG, "v"}
     if kind not in _TAGS or set(value) != expected:
@@ -490,7 +492,7 @@ def loader_class() -> type:
 if getattr(yaml, "__with_libyaml__", False):
     from yaml._yaml import CParser as _Parser
 
-    class _Loader(_Parser, CanonicalConstructor, yaml.resolver.Resolver):  # type: ignore[misc,valid-type]
+    class _Loader(_Parser, CanonicalConstructor, yaml.resolver.Resolver):
         def __init__(self, stream: str) -> None:
             _Parser.__init__(self, stream)
             CanonicalConstructor.__init__(self)

@@ -8,12 +8,9 @@ from __future__ import annotations
 
 import base64
 import binascii
-import functools
 import json
-import os
 import subprocess
 import sys
-import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -35,7 +32,6 @@ from .keys import (
     valid_kid_for_file,
     write_key_file,
 )
-from .models import Report, Status, fails
 from .payload import LegacyPayload, Payload
 from .progress import Progress, progress_wanted
 from .report import FORMATS, Summary, make_renderer

@@ -37,6 +37,19 @@ BOM = b"\xef\xbb\xbf"
 _OPEN = re.compile(rb"---[ \t]*(\r?\n)")
 _CLOSE = re.compile(rb"^(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.M)
 _FIRST_LINE = 2  # the front matter's first line is the file's second
+# YAML 1.1 (libyaml) breaks lines at these too; YAML 1.2 readers (Hugo), editors and securedoc's
+# line-based edits do not. Readers would disagree on the document, so it is refused.
+# `---` or `...` followed by a space, a comment or nothing starts or ends a YAML document.
+_DOC_MARKER = re.compile(r"^(---|\.\.\.)(?:[ \t]|\r?$)", re.M)
+# A byte order mark inside the front matter is dropped by libyaml, which shifts every position after it.
+_AMBIGUOUS = re.compile("\r(?!\n)|[\x85\u2028\u2029\ufeff]")
+_AMBIGUOUS_NAMES = {
+    "\r": "a carriage return (CR) without a line feed, which YAML readers disagree about (some break the line there)",
+    "\x85": "a next-line character (U+0085), which YAML readers disagree about (some break the line there)",
+    "\u2028": "a line separator (U+2028), which YAML readers disagree about (some break the line there)",
+    "\u2029": "a paragraph separator (U+2029), which YAML readers disagree about (some break the line there)",
+    "\ufeff": "a byte order mark (U+FEFF), which may only start the file",
+}
 
 
 @dataclass(frozen=True)
@@ -85,6 +98,7 @@ class Document:
     entries: tuple[Entry, ...]
     indent: int  # column of the top-level keys
     flow: bool  # the top-level mapping is written in flow style ({...})
+    complex_keys: bool  # a top-level key is written with `?` (or is not alone at its line start)
     _by_ident: dict[object, Entry] = field(repr=False)
 
     # -- reading -------------------------------------------------------------------------------
@@ -308,7 +322,23 @@ def parse(data: bytes, *, path: str | None = None, limits: Limits = DEFAULT_LIMI
         )
     front_matter = _decode(data, fm_start, fm_end, path)
     _decode(data, body_start, len(data), path)  # the body must be text too
-    entries, indent, flow = _parse_front_matter(front_matter, path, limits)
+    marker = _DOC_MARKER.search(front_matter)
+    if marker is not None:
+        raise DocumentError(
+            f"the front matter contains a YAML document marker ('{marker.group(1)}') that is not the closing line",
+            path=path,
+            line=front_matter.count("\n", 0, marker.start()) + _FIRST_LINE,
+            hint="the front matter is one YAML document: remove the marker (or the text after it on that line)",
+        )
+    odd = _AMBIGUOUS.search(front_matter)
+    if odd is not None:
+        raise DocumentError(
+            f"the front matter contains {_AMBIGUOUS_NAMES[odd.group()]}",
+            path=path,
+            line=front_matter.count("\n", 0, odd.start()) + _FIRST_LINE,
+            hint="use LF or CRLF line endings and remove the character",
+        )
+    entries, indent, flow, complex_keys = _parse_front_matter(front_matter, path, limits)
     by_ident = {entry.ident: entry for entry in entries}
     return Document(
         data=data,
@@ -322,6 +352,7 @@ def parse(data: bytes, *, path: str | None = None, limits: Limits = DEFAULT_LIMI
         entries=tuple(entries),
         indent=indent,
         flow=flow,
+        complex_keys=complex_keys,
         _by_ident=by_ident,
     )
 
@@ -353,14 +384,14 @@ def _describe(node: Node) -> str:
     return "something else"
 
 
-def _parse_front_matter(text: str, path: str | None, limits: Limits) -> tuple[list[Entry], int, bool]:
+def _parse_front_matter(text: str, path: str | None, limits: Limits) -> tuple[list[Entry], int, bool, bool]:
     loader = loader_class()(text)
     loader.max_depth = limits.max_depth
     try:
         try:
             root = loader.get_single_node()
             if root is None:
-                return [], 0, False
+                return [], 0, False, False
             if not isinstance(root, MappingNode):
                 raise DocumentError(
                     f"the front matter must be a mapping of fields, not {_describe(root)}",
@@ -370,7 +401,8 @@ def _parse_front_matter(text: str, path: str | None, limits: Limits) -> tuple[li
                 )
             if "&" in text and "*" in text:
                 check_expansion(root, limits.max_expansion)
-            return _entries(loader, root, text), root.start_mark.column, bool(root.flow_style)
+            indent, complex_keys = _key_layout(text, root)
+            return _entries(loader, root, text), indent, bool(root.flow_style), complex_keys
         except CanonicalError as exc:
             line = exc.mark.line + _FIRST_LINE if exc.mark is not None else None
             message = exc.message
@@ -389,6 +421,19 @@ def _parse_front_matter(text: str, path: str | None, limits: Limits) -> tuple[li
         loader.dispose()
 
 
+def _key_layout(text: str, root: MappingNode) -> tuple[int, bool]:
+    """The indentation of the top-level keys, and whether any is not simply at its line's start
+    (a `? ` complex key, a key after a tag...), which securedoc does not edit around."""
+    columns = set()
+    for key_node, _ in root.value:
+        index = key_node.start_mark.index
+        line = text[text.rfind("\n", 0, index) + 1 : index]
+        columns.add(len(line) if not line.strip(" ") else -1)
+    if not columns:
+        return 0, False
+    return min(c for c in columns if c >= 0) if columns - {-1} else 0, -1 in columns or len(columns) > 1
+
+
 def _canonical_hint(message: str) -> str:
     if message.startswith("duplicate key"):
         return "remove one of the two: different readers would pick different values"
@@ -402,8 +447,9 @@ def _canonical_hint(message: str) -> str:
 def _entries(loader: Any, root: MappingNode, text: str) -> list[Entry]:
     explicit = [(k, v) for k, v in root.value if k.tag != "tag:yaml.org,2002:merge"]
     merge_keys = [k for k, _ in root.value if k.tag == "tag:yaml.org,2002:merge"]
+    # Every top-level key, merge keys included, bounds the region of the entry before it.
+    key_lines = sorted({text.rfind("\n", 0, k.start_mark.index) + 1 for k, _ in root.value})
     pairs = loader.canonical_pairs(root)  # merges applied, duplicates rejected
-    line_starts = [text.rfind("\n", 0, k.start_mark.index) + 1 for k, _ in explicit]
     entries: list[Entry] = []
     explicit_by_ident: dict[object, tuple[int, Node, Node]] = {}
     for position, (key_node, value_node) in enumerate(explicit):
@@ -418,9 +464,8 @@ def _entries(loader: Any, root: MappingNode, text: str) -> list[Entry]:
             entries.append(Entry(key, ident, name, mark.line + _FIRST_LINE, value, None, None, len(text)))
             continue
         position, key_node, value_node = found
-        limit = line_starts[position + 1] if position + 1 < len(line_starts) else len(text)
-        if limit <= line_starts[position]:
-            limit = len(text)  # two keys on one line (a flow mapping): no line-based region
+        own = text.rfind("\n", 0, key_node.start_mark.index) + 1
+        limit = next((start for start in key_lines if start > own), len(text))
         entries.append(
             Entry(key, ident, name, key_node.start_mark.line + _FIRST_LINE, value, key_node, value_node, limit)
         )

@@ -253,7 +253,7 @@ def _pid_alive(pid: int) -> bool:
 
 def cleanup_temp_files(folder: str) -> list[str]:
     """Remove securedoc temporary files that a killed run left in ``folder``; returns their paths."""
-    removed = []
+    removed: list[str] = []
     try:
         entries = list(os.scandir(folder))
     except OSError:

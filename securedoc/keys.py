@@ -393,8 +393,8 @@ class Keyring:
         self._keys = by_kid
         self.retired = frozenset(retired)
         if primary is not None:
-            key = by_kid.get(primary)
-            if key is None:
+            chosen = by_kid.get(primary)
+            if chosen is None:
                 raise KeyringError(
                     f"the primary key '{primary}' is not in the keyring",
                     hint=self._where_hint(),

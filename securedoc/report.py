@@ -220,7 +220,7 @@ class JunitRenderer(Renderer):
 
     def __init__(self, out: IO[str], **kwargs: Any) -> None:
         super().__init__(out, **kwargs)
-        self._cases: IO[str] = tempfile.SpooledTemporaryFile(max_size=4 << 20, mode="w+", encoding="utf-8")  # type: ignore[assignment]
+        self._cases: IO[str] = tempfile.SpooledTemporaryFile(max_size=4 << 20, mode="w+", encoding="utf-8")
         self._failures = 0
         self._errors = 0
         self._skipped = 0

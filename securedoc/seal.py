@@ -13,12 +13,20 @@ from typing import Any
 
 from . import crypto, envelope
 from .canonical import dumps
-from .document import SEAL_FIELD, DEFAULT_LIMITS, Document, Entry, Limits, parse
+from .document import DEFAULT_LIMITS, SEAL_FIELD, Document, Entry, Limits, parse
 from .errors import DocumentError, PayloadError, RefusedError, SecuredocError, UsageError
 from .keys import Key, Keyring
 from .models import Report, Status
 from .payload import Binding, Hidden, LegacyPayload, Payload, build, encode, legacy_plaintext
-from .verify import LEGACY_UNCHECKABLE, Opened, compare, error_report, key_warnings, open_seal, read_seal
+from .verify import (
+    LEGACY_UNCHECKABLE,
+    Opened,
+    compare,
+    error_report,
+    key_warnings,
+    open_seal,
+    read_seal,
+)
 
 __all__ = ["Outcome", "seal_document", "rotate_document", "restore_document", "unseal_document", "encrypt"]
 
@@ -69,6 +77,14 @@ def _require_block(document: Document) -> None:
             line=2,
             hint="write the front matter as one 'name: value' field per line",
         )
+    if document.complex_keys:
+        raise DocumentError(
+            "a top-level key is written with '?' or not at the start of its line; securedoc only edits "
+            "front matter whose fields each start a line",
+            path=document.path,
+            line=2,
+            hint="write the front matter as one 'name: value' field per line",
+        )
 
 
 def _seal_edit(document: Document, value: str) -> tuple[int, int, str]:
@@ -86,6 +102,13 @@ def _seal_edit(document: Document, value: str) -> tuple[int, int, str]:
         )
     start, end = document.entry_region(entry)
     text = document.front_matter[start:end]
+    if "&" in text:
+        raise DocumentError(
+            f"the '{SEAL_FIELD}' field holds YAML that may define an anchor (&) other fields use; "
+            "securedoc will not replace it",
+            path=document.path, line=entry.line,
+            hint=f"replace the value by hand (e.g. {SEAL_FIELD}: \"\") and seal again",
+        )
     newline = "\r\n" if text.endswith("\r\n") else "\n" if text.endswith("\n") else ""
     return start, end, _seal_line(document, value, newline)
 
@@ -128,8 +151,8 @@ def _check(
             hint="please report this with the article attached",
         )
     if seal_value is not None:
-        entry = new.seal_entry
-        if entry is None or entry.value != seal_value:
+        landed = new.seal_entry
+        if landed is None or landed.value != seal_value:
             raise InternalCheckFailed("the new seal did not land in the file; nothing was written", path=old.path)
         opened = open_seal(envelope.parse(seal_value), keyring)
         diffs, _ = compare(new, opened)

@@ -90,7 +90,7 @@ def _kind(value: Any) -> str:
     if isinstance(value, list):
         return "a list"
     if isinstance(value, dict):
-        tag = value.get("$")
+        tag = str(value.get("$"))
         return {"float": "a number", "timestamp": "a timestamp", "date": "a date"}.get(tag, "a mapping")
     return type(value).__name__
 

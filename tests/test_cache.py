@@ -6,14 +6,14 @@ import json
 import os
 from pathlib import Path
 
+from conftest import OTHER_BYTES, article
+
 from securedoc.api import RunOptions, run, save_cache
 from securedoc.cache import FILE_NAME, MAGIC, CacheView, VerificationCache, derive_cache_key
+from securedoc.document import parse
 from securedoc.keys import Key, Keyring
 from securedoc.models import Status
 from securedoc.seal import seal_document
-from securedoc.document import parse
-
-from conftest import OTHER_BYTES, article
 
 
 def sealed_tree(root: Path, ring: Keyring, n: int = 5) -> None:

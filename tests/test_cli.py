@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
-
 from conftest import EXAMPLE, ROOT, write_jwk
+
 from securedoc.keys import Key
 
 ARTICLE = f"content/{EXAMPLE.name}"
@@ -275,3 +275,49 @@ def test_demo_flow_from_the_readme(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert cli("verify", "demo/").exit_code == 0
     ci = cli("verify", "demo/", env={"CI": "true"})
     assert ci.exit_code == 0 and "proves nothing" in ci.stderr
+
+
+def test_open_legacy_payloads_as_json_text_and_hex(project: Path, cli: Cli) -> None:
+    from securedoc import crypto, envelope
+
+    cli("keys", "import", "old", "--legacy-cbc", "--hex", input="11" * 16)
+    for name, plaintext, expected in (
+        ("json.md", b'{"title": "T"}', "title: T"),
+        ("text.md", b"plain words", "as text:\nplain words"),
+        ("binary.md", b"\xff\xfe\x00", "as hex:\nfffe00"),
+    ):
+        value = envelope.format_seal(envelope.LegacySeal(crypto.cbc_encrypt(bytes([0x11] * 16), bytes(16), plaintext),
+                                                         bytes(16)))
+        (project / name).write_text(f'---\ntitle: T\nsecured: "{value}"\n---\n')
+        result = cli("open", name)
+        assert result.exit_code == 0 and expected in result.stdout, result.output
+        assert "legacy AES-CBC (A128CBC), unauthenticated" in result.stdout
+    obj = json.loads(cli("open", "binary.md", "--format", "json").stdout)
+    assert obj["hex"] == "fffe00" and obj["form"] == "legacy"
+    assert json.loads(cli("open", "text.md", "--format", "json").stdout)["text"] == "plain words"
+
+
+def test_progress_only_for_people(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from securedoc.progress import Progress, progress_wanted
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.delenv("CI", raising=False)
+    assert progress_wanted(Terminal(), quiet=False) is True
+    assert progress_wanted(io.StringIO(), quiet=False) is False  # piped
+    assert progress_wanted(Terminal(), quiet=True) is False
+    assert progress_wanted(io.StringIO(), quiet=True, forced=True) is True
+    monkeypatch.setenv("CI", "true")
+    assert progress_wanted(Terminal(), quiet=False) is False
+    stream = Terminal()
+    progress = Progress(stream, "verifying", 3, enabled=True, delay=0.0)
+    for _ in range(3):
+        progress._shown_at = 0  # redraw every time in this test
+        progress.advance()
+    progress.close()
+    text = stream.getvalue()
+    assert "\rverifying 3/3 files" in text and text.endswith("\r\x1b[K")

@@ -18,8 +18,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import EXAMPLE, KEY_BYTES, OTHER_BYTES, write_jwk
+
 from securedoc import envelope
 from securedoc.document import parse
 from securedoc.fileio import TEMP_PATTERN

@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from conftest import CORPUS, article
+from hypothesis import given
 from hypothesis import strategies as st
+from strategies import Generated, articles
 
-from conftest import CORPUS, EXAMPLE, article
-from securedoc import envelope
 from securedoc.document import body_digest, parse
 from securedoc.errors import DocumentError
 from securedoc.keys import Keyring
 from securedoc.seal import seal_document
 from securedoc.verify import verify_document
-from strategies import Generated, articles
 
 
 def test_example_article_parses(example_bytes: bytes) -> None:
@@ -111,6 +108,7 @@ def _check_only_seal_changed(gen: Generated, old: bytes, new: bytes) -> None:
 @given(articles(), st.booleans())
 def test_seal_changes_only_the_secured_entry(gen: Generated, twice: bool) -> None:
     from conftest import KEY_BYTES
+
     from securedoc.keys import Key
 
     ring = Keyring([Key("k", "A256GCM", KEY_BYTES)])

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from securedoc import fileio
-from securedoc.errors import DocumentError, FileAccessError, WriteError
 from securedoc.document import Limits
+from securedoc.errors import DocumentError, FileAccessError, WriteError
 
 
 def test_atomic_replace_keeps_mode_and_leaves_no_temp(tmp_path: Path) -> None:

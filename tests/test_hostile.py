@@ -14,8 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
 from conftest import EXAMPLE, KEY_BYTES, article, write_jwk
+
 from securedoc import api
 from securedoc.document import parse
 from securedoc.keys import Key, Keyring

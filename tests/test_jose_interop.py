@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 
+from conftest import article
 from joserfc import jwe
 from joserfc.jwk import OctKey
 
-from conftest import article
 from securedoc.document import parse
-from securedoc.keys import generate_key, key_to_jwk
-from securedoc.keys import Keyring
+from securedoc.keys import Keyring, generate_key, key_to_jwk
 from securedoc.models import Status
 from securedoc.payload import Binding, build, encode
 from securedoc.seal import seal_document

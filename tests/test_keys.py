@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import pickle
 import stat
 from pathlib import Path
 
 import pytest
-
 from conftest import KEY_BYTES, ROOT
+
 from securedoc.errors import KeyringError, UnknownKeyError
 from securedoc.keys import (
     Key,

@@ -7,12 +7,21 @@ import json
 
 import pytest
 from hypothesis import given
+from strategies import Generated, articles
 
 from securedoc.canonical import dumps
 from securedoc.document import parse
 from securedoc.errors import DocumentError, PayloadError
-from securedoc.payload import Binding, Hidden, Payload, build, decode, decode_legacy, encode, legacy_plaintext
-from strategies import Generated, articles
+from securedoc.payload import (
+    Binding,
+    Hidden,
+    Payload,
+    build,
+    decode,
+    decode_legacy,
+    encode,
+    legacy_plaintext,
+)
 
 
 @given(articles())

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import EXAMPLE, ROOT, write_jwk
+
 from securedoc.keys import Key
 
 pytestmark = pytest.mark.slow

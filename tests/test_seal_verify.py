@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import KEY_BYTES, LEGACY_BYTES, OTHER_BYTES, article
 from hypothesis import assume, given
 from hypothesis import strategies as st
+from strategies import Generated, articles, scalar
 
-from conftest import KEY_BYTES, LEGACY_BYTES, OTHER_BYTES, article
 from securedoc import crypto, envelope
 from securedoc.canonical import dumps
 from securedoc.document import parse
@@ -16,9 +17,14 @@ from securedoc.errors import KeyringError, UsageError
 from securedoc.keys import Key, Keyring
 from securedoc.models import Status
 from securedoc.payload import Binding, Payload
-from securedoc.seal import encrypt, restore_document, rotate_document, seal_document, unseal_document
+from securedoc.seal import (
+    encrypt,
+    restore_document,
+    rotate_document,
+    seal_document,
+    unseal_document,
+)
 from securedoc.verify import LEGACY_UNCHECKABLE, verify_document
-from strategies import Generated, articles, scalar
 
 KEY = Key("k1", "A256GCM", KEY_BYTES)
 OTHER = Key("k2", "A256GCM", OTHER_BYTES)
