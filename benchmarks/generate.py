@@ -28,8 +28,14 @@ WORDS = (
     "growing accuracy concerns moratorium vendor camera public agency federal state city council vote "
     "researchers study bias error rate identity match search engine photos scraped social media platform"
 ).split()
-PROVIDERS = [("Gizmodo", "gizmodo.com"), ("ZDNet", "zdnet.com"), ("TVNZ 1", "tvnz.co.nz"),
-             ("Geeky Gadgets", "geeky-gadgets.com"), ("The New Zealand Herald", "nzherald.co.nz"), ("WPXI", "wpxi.com")]
+PROVIDERS = [
+    ("Gizmodo", "gizmodo.com"),
+    ("ZDNet", "zdnet.com"),
+    ("TVNZ 1", "tvnz.co.nz"),
+    ("Geeky Gadgets", "geeky-gadgets.com"),
+    ("The New Zealand Herald", "nzherald.co.nz"),
+    ("WPXI", "wpxi.com"),
+]
 TOPICS = ["Computer Vision", "AI", "Privacy", "Policy", "Machine Learning", "Ethics"]
 
 
@@ -39,8 +45,10 @@ def _sentence(rng: random.Random, n: int) -> str:
 
 
 def _stamp(rng: random.Random) -> str:
-    return (f"20{rng.randint(15, 26):02d}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
-            f"T{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:00Z")
+    return (
+        f"20{rng.randint(15, 26):02d}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+        f"T{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:00Z"
+    )
 
 
 def _url(rng: random.Random, domain: str, slug: str) -> str:

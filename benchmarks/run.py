@@ -85,8 +85,13 @@ def measure(name: str, argv: list[str], cwd: Path, files: int, expect: int | Non
     out, err = proc.communicate()
     if expect is not None and proc.returncode != expect:
         raise SystemExit(f"{name}: exit {proc.returncode}\n{out.decode()[-2000:]}\n{err.decode()[-2000:]}")
-    return {"name": name, "seconds": round(elapsed, 3), "files_per_s": round(files / elapsed, 1),
-            "peak_rss_mb": round(peak_one / 2**20, 1), "peak_rss_all_mb": round(peak_all / 2**20, 1)}
+    return {
+        "name": name,
+        "seconds": round(elapsed, 3),
+        "files_per_s": round(files / elapsed, 1),
+        "peak_rss_mb": round(peak_one / 2**20, 1),
+        "peak_rss_all_mb": round(peak_all / 2**20, 1),
+    }
 
 
 def main() -> None:
@@ -138,14 +143,20 @@ def main() -> None:
     floor = next((r for r in results if r["name"] == "floor"), None)
     cold = next((r for r in results if r["name"] == "verify-1"), None)
     print()
-    print(f"{files:,} articles, {args.jobs} jobs, {platform.python_implementation()} {platform.python_version()}, "
-          f"{os.cpu_count()} cores ({platform.machine()}), corpus {work}")
-    print(f"{'measurement':<20}{'seconds':>9}{'files/s':>10}{'x floor':>9}{'x verify-1':>12}{'RSS MB':>9}{'RSS all':>9}")
+    print(
+        f"{files:,} articles, {args.jobs} jobs, {platform.python_implementation()} {platform.python_version()}, "
+        f"{os.cpu_count()} cores ({platform.machine()}), corpus {work}"
+    )
+    print(
+        f"{'measurement':<20}{'seconds':>9}{'files/s':>10}{'x floor':>9}{'x verify-1':>12}{'RSS MB':>9}{'RSS all':>9}"
+    )
     for r in results:
         x_floor = f"{r['files_per_s'] / floor['files_per_s']:.2f}" if floor else "-"  # type: ignore[operator]
         x_cold = f"{r['files_per_s'] / cold['files_per_s']:.2f}" if cold else "-"  # type: ignore[operator]
-        print(f"{r['name']:<20}{r['seconds']:>9.2f}{r['files_per_s']:>10,.0f}{x_floor:>9}{x_cold:>12}"
-              f"{r['peak_rss_mb']:>9.1f}{r['peak_rss_all_mb']:>9.1f}")
+        print(
+            f"{r['name']:<20}{r['seconds']:>9.2f}{r['files_per_s']:>10,.0f}{x_floor:>9}{x_cold:>12}"
+            f"{r['peak_rss_mb']:>9.1f}{r['peak_rss_all_mb']:>9.1f}"
+        )
     if args.json:
         args.json.write_text(json.dumps({"files": files, "jobs": args.jobs, "results": results}, indent=2))
 

@@ -28,7 +28,7 @@ from .fileio import atomic_replace, cleanup_temp_files, locked_article, read_art
 from .jobs import Command, Result, Task
 from .keys import Key, Keyring, load_key_dir, load_key_env, load_key_file
 from .models import Report, RetiredPolicy
-from .payload import Binding, Payload
+from .payload import DEFAULT_BINDING, Binding, Payload
 from .seal import Outcome, restore_document, seal_document, unseal_document
 from .verify import Opened, verify_document
 
@@ -111,7 +111,7 @@ def seal(
     source: Source,
     keyring: Keyring,
     *,
-    binding: Binding = Binding(),
+    binding: Binding = DEFAULT_BINDING,
     hide: Iterable[str] = (),
     key: Key | None = None,
     force: bool = False,
@@ -120,13 +120,20 @@ def seal(
 ) -> bytes:
     """The article with a new seal (or unchanged bytes when its seal is already current)."""
     data = _bytes(source)
-    outcome = seal_document(parse(data, limits=limits), keyring, binding, key=key, hide=hide, force=force,
-                            legacy=legacy, limits=limits)
+    outcome = seal_document(
+        parse(data, limits=limits), keyring, binding, key=key, hide=hide, force=force, legacy=legacy, limits=limits
+    )
     return outcome.data if outcome.data is not None else data
 
 
-def verify(source: Source, keyring: Keyring, *, retired: RetiredPolicy = "warn", path: str | None = None,
-           limits: Limits = DEFAULT_LIMITS) -> Report:
+def verify(
+    source: Source,
+    keyring: Keyring,
+    *,
+    retired: RetiredPolicy = "warn",
+    path: str | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> Report:
     """Check an article against its seal. Bad input gives an ``error`` report (parse errors raise)."""
     return verify_document(parse(_bytes(source), path=path, limits=limits), keyring, retired=retired)
 
@@ -139,8 +146,9 @@ def unseal(source: Source, keyring: Keyring, *, limits: Limits = DEFAULT_LIMITS)
 # -- one article, on disk ------------------------------------------------------------------------
 
 
-def verify_file(path: str | Path, keyring: Keyring, *, retired: RetiredPolicy = "warn",
-                limits: Limits = DEFAULT_LIMITS) -> Report:
+def verify_file(
+    path: str | Path, keyring: Keyring, *, retired: RetiredPolicy = "warn", limits: Limits = DEFAULT_LIMITS
+) -> Report:
     data, _ = read_article(str(path), limits)
     return verify(data, keyring, retired=retired, path=str(path), limits=limits)
 
@@ -163,18 +171,32 @@ def _rewrite(path: str, outcome_of: Any, limits: Limits, dry_run: bool) -> Outco
         return outcome
 
 
-def seal_file(path: str | Path, keyring: Keyring, *, binding: Binding = Binding(), hide: Iterable[str] = (),
-              key: Key | None = None, force: bool = False, legacy: bool = False, dry_run: bool = False,
-              limits: Limits = DEFAULT_LIMITS) -> Report:
+def seal_file(
+    path: str | Path,
+    keyring: Keyring,
+    *,
+    binding: Binding = DEFAULT_BINDING,
+    hide: Iterable[str] = (),
+    key: Key | None = None,
+    force: bool = False,
+    legacy: bool = False,
+    dry_run: bool = False,
+    limits: Limits = DEFAULT_LIMITS,
+) -> Report:
     """Seal one file in place, atomically. Returns the report (action ``sealed`` or ``unchanged``)."""
     hide = tuple(hide)
-    outcome = _rewrite(str(path), lambda d: seal_document(d, keyring, binding, key=key, hide=hide, force=force,
-                                                           legacy=legacy, limits=limits), limits, dry_run)
+    outcome = _rewrite(
+        str(path),
+        lambda d: seal_document(d, keyring, binding, key=key, hide=hide, force=force, legacy=legacy, limits=limits),
+        limits,
+        dry_run,
+    )
     return outcome.report
 
 
-def restore_file(path: str | Path, keyring: Keyring, *, dry_run: bool = False,
-                 limits: Limits = DEFAULT_LIMITS) -> Report:
+def restore_file(
+    path: str | Path, keyring: Keyring, *, dry_run: bool = False, limits: Limits = DEFAULT_LIMITS
+) -> Report:
     """Put the hidden fields of a file's seal back into its front matter (``open --restore``)."""
     return _rewrite(str(path), lambda d: restore_document(d, keyring, limits=limits), limits, dry_run).report
 
@@ -210,18 +232,26 @@ def _cache_settings(options: RunOptions, config: Config) -> dict[str, Any]:
 
     settings: dict[str, Any] = {"securedoc": __version__, "purpose": options.command}
     if options.command == "verify":
-        settings.update(retired=sorted(options.keyring.retired), retired_policy=options.retired or config.retired_policy)
+        settings.update(
+            retired=sorted(options.keyring.retired), retired_policy=options.retired or config.retired_policy
+        )
     else:
         binding = config.binding
-        settings.update(include=list(binding.include), exclude=list(binding.exclude), body=binding.body,
-                        hide=sorted(options.hide), key=options.key.kid if options.key else None,
-                        legacy=options.legacy)
+        settings.update(
+            include=list(binding.include),
+            exclude=list(binding.exclude),
+            body=binding.body,
+            hide=sorted(options.hide),
+            key=options.key.kid if options.key else None,
+            legacy=options.legacy,
+        )
     return settings
 
 
 def changed_files(rev: str, paths: Sequence[str]) -> list[str]:
     """Markdown files git reports as changed since ``rev`` (working tree and index), plus untracked ones,
     restricted to ``paths``. Deleted files are left out."""
+
     def git(*args: str) -> str:
         try:
             done = subprocess.run(["git", *args], capture_output=True, text=True, check=False)
@@ -321,8 +351,12 @@ def count_files(options: RunOptions) -> int:
     config = options.config
     return sum(
         1
-        for _ in batch.discover(options.paths, exclude=batch.compile_globs(config.exclude), base=config.root,
-                                follow_symlinks=options.follow_symlinks)
+        for _ in batch.discover(
+            options.paths,
+            exclude=batch.compile_globs(config.exclude),
+            base=config.root,
+            follow_symlinks=options.follow_symlinks,
+        )
     )
 
 

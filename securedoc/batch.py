@@ -153,8 +153,10 @@ def discover(
 
     for given in paths:
         if not os.path.lexists(given):
-            yield Item(given, FileAccessError("no such file or folder", path=given,
-                                              hint="check the path; nothing was done for it"))
+            yield Item(
+                given,
+                FileAccessError("no such file or folder", path=given, hint="check the path; nothing was done for it"),
+            )
             continue
         if os.path.isdir(given):
             if excluded(given):
@@ -220,10 +222,15 @@ def _merge(chunk: list[Item], results: list[Result]) -> Iterator[Result]:
 
 def _crashed(chunk: list[Item], command: str) -> list[Result]:
     return [
-        Result(Report(item.path, Status.ERROR,
-                      message="a securedoc worker process died while handling this file or one next to it",
-                      hint="run again with --jobs 1 to find the file; the files were left as they were",
-                      action="failed" if command != "verify" else None))
+        Result(
+            Report(
+                item.path,
+                Status.ERROR,
+                message="a securedoc worker process died while handling this file or one next to it",
+                hint="run again with --jobs 1 to find the file; the files were left as they were",
+                action="failed" if command != "verify" else None,
+            )
+        )
         for item in chunk
         if item.error is None
     ]
@@ -262,8 +269,9 @@ def map_ordered(task: Task, items: Iterable[Item], *, jobs: int = 1, chunk_size:
                 lost = list(pending)
                 pending.clear()
                 pool.shutdown(wait=False, cancel_futures=True)
-                pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker,
-                                           initargs=(task,))
+                pool = ProcessPoolExecutor(
+                    max_workers=jobs, mp_context=context, initializer=_init_worker, initargs=(task,)
+                )
                 yield from _merge(chunk, results)
                 for other, _ in lost:
                     submit(other)

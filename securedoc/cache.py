@@ -83,11 +83,13 @@ class VerificationCache:
         except FileNotFoundError:
             return []
         except OSError as exc:
-            raise ConfigError(f"{self.path}: cannot read the cache: {exc.strerror}",
-                              hint="remove the cache folder or choose another with --cache") from None
+            raise ConfigError(
+                f"{self.path}: cannot read the cache: {exc.strerror}",
+                hint="remove the cache folder or choose another with --cache",
+            ) from None
         if not data.startswith(MAGIC) or (len(data) - len(MAGIC)) % TAG_SIZE:
             return []  # not ours or damaged: start afresh (it only costs time)
-        body = memoryview(data)[len(MAGIC):]
+        body = memoryview(data)[len(MAGIC) :]
         return [bytes(body[i : i + TAG_SIZE]) for i in range(0, len(body), TAG_SIZE)]
 
     def save(self, new_tags: Iterable[bytes]) -> None:

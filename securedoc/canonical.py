@@ -205,9 +205,7 @@ class CanonicalConstructor(SafeConstructor):
             if kind == "omap":
                 ident = key_identity(key)
                 if ident in seen:
-                    raise CanonicalError(
-                        f"duplicate key {_key_name(key)} in !!omap", key_node.start_mark, seen[ident]
-                    )
+                    raise CanonicalError(f"duplicate key {_key_name(key)} in !!omap", key_node.start_mark, seen[ident])
                 seen[ident] = key_node.start_mark
             result.append([key, self.construct_object(value_node, deep=True)])
         self._leave()
@@ -331,9 +329,7 @@ def check_expansion(root: Node, limit: int) -> None:
                 return  # part of a cycle
             total += size
         if total > limit:
-            raise CanonicalError(
-                f"aliases expand to more than {limit:,} values (an alias bomb?)", node.start_mark
-            )
+            raise CanonicalError(f"aliases expand to more than {limit:,} values (an alias bomb?)", node.start_mark)
         sizes[nid] = total
 
 
@@ -438,7 +434,7 @@ def to_python(value: Any) -> Any:
         head, dot, rest = text.partition(".")
         if dot:  # fromisoformat takes at most 6 fraction digits
             digits = "".join(c for c in rest if c.isdigit())
-            zone = rest[len(digits):]
+            zone = rest[len(digits) :]
             text = f"{head}.{(digits + '000000')[:6]}{zone}"
         try:
             return _dt.datetime.fromisoformat(text)
@@ -515,5 +511,6 @@ else:  # pragma: no cover - PyYAML without libyaml: about 10x slower, same resul
             yaml.composer.Composer.__init__(self)
             CanonicalConstructor.__init__(self)
             yaml.resolver.Resolver.__init__(self)
+
 
 WITH_LIBYAML = bool(getattr(yaml, "__with_libyaml__", False))

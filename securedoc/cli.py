@@ -97,30 +97,57 @@ def cli() -> None:
 
 
 def key_options(f: F) -> F:
-    f = click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
-                     help="Configuration file (default: securedoc.yaml or pyproject.toml, found upwards).")(f)
-    f = click.option("--key-env", metavar="NAME",
-                     help=f"Environment variable holding a JWK or JWK Set (default {DEFAULT_KEY_ENV}).")(f)
-    f = click.option("--keys", "keys_dir", type=click.Path(file_okay=False, path_type=Path),
-                     help="Folder of *.jwk key files (default ./keys).")(f)
-    f = click.option("--key", "key_files", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
-                     help="A JWK or JWK Set file (repeatable); replaces the keys folder.")(f)
+    f = click.option(
+        "--config",
+        "config_file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Configuration file (default: securedoc.yaml or pyproject.toml, found upwards).",
+    )(f)
+    f = click.option(
+        "--key-env", metavar="NAME", help=f"Environment variable holding a JWK or JWK Set (default {DEFAULT_KEY_ENV})."
+    )(f)
+    f = click.option(
+        "--keys",
+        "keys_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Folder of *.jwk key files (default ./keys).",
+    )(f)
+    f = click.option(
+        "--key",
+        "key_files",
+        multiple=True,
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="A JWK or JWK Set file (repeatable); replaces the keys folder.",
+    )(f)
     return f
 
 
 def batch_options(formats: tuple[str, ...] = FORMATS) -> Callable[[F], F]:
     def decorate(f: F) -> F:
-        f = click.option("--follow-symlinks", is_flag=True,
-                         help="Follow links to folders, and write through links that lead outside the paths given.")(f)
-        f = click.option("--progress/--no-progress", default=None,
-                         help="Progress on stderr (default: only on a terminal, never in CI).")(f)
+        f = click.option(
+            "--follow-symlinks",
+            is_flag=True,
+            help="Follow links to folders, and write through links that lead outside the paths given.",
+        )(f)
+        f = click.option(
+            "--progress/--no-progress",
+            default=None,
+            help="Progress on stderr (default: only on a terminal, never in CI).",
+        )(f)
         f = click.option("-v", "--verbose", is_flag=True, help="Also list files that are fine.")(f)
         f = click.option("-q", "--quiet", is_flag=True, help="No summary, no progress.")(f)
-        f = click.option("--cache", "cache_dir", type=click.Path(file_okay=False, path_type=Path),
-                         help="Verification cache folder: skip files whose exact bytes already passed.")(f)
-        f = click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes (default: one per core).")(f)
-        f = click.option("--format", "fmt", type=click.Choice(formats), default="text", show_default=True,
-                         help="Output format.")(f)
+        f = click.option(
+            "--cache",
+            "cache_dir",
+            type=click.Path(file_okay=False, path_type=Path),
+            help="Verification cache folder: skip files whose exact bytes already passed.",
+        )(f)
+        f = click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes (default: one per core).")(
+            f
+        )
+        f = click.option(
+            "--format", "fmt", type=click.Choice(formats), default="text", show_default=True, help="Output format."
+        )(f)
         return f
 
     return decorate
@@ -130,8 +157,9 @@ def _config(config_file: Path | None) -> Config:
     return load_config(config_file) if config_file else find_config()
 
 
-def _keyring(config: Config, key_files: tuple[Path, ...], keys_dir: Path | None, key_env: str | None,
-             primary: str | None = None) -> Keyring:
+def _keyring(
+    config: Config, key_files: tuple[Path, ...], keys_dir: Path | None, key_env: str | None, primary: str | None = None
+) -> Keyring:
     ring, warnings = api.load_keyring(config, key_files=key_files, keys_dir=keys_dir, key_env=key_env, primary=primary)
     for warning in warnings:
         _warn(warning)
@@ -151,8 +179,9 @@ def _demo_in_ci(ring: Keyring) -> None:
         )
 
 
-def _execute(options: api.RunOptions, fmt: str, quiet: bool, verbose: bool, progress_flag: bool | None,
-             unsealed: str) -> int:
+def _execute(
+    options: api.RunOptions, fmt: str, quiet: bool, verbose: bool, progress_flag: bool | None, unsealed: str
+) -> int:
     """Run a batch, stream the reports through a renderer, print the summary, return the exit code."""
     out = sys.stdout
     err = sys.stderr
@@ -193,19 +222,42 @@ def _cache_dir(config: Config, cache_dir: Path | None) -> Path | None:
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
 @key_options
-@click.option("--hide", multiple=True, metavar="FIELD",
-              help="Move FIELD out of the visible front matter into the seal (repeatable).")
+@click.option(
+    "--hide",
+    multiple=True,
+    metavar="FIELD",
+    help="Move FIELD out of the visible front matter into the seal (repeatable).",
+)
 @click.option("--force", is_flag=True, help="Seal again even when the seal is already current.")
 @click.option("--dry-run", is_flag=True, help="Say what would change; write nothing.")
-@click.option("--legacy", is_flag=True,
-              help="Write the unauthenticated legacy AES-CBC form (for readers that need it) with a legacy key.")
+@click.option(
+    "--legacy",
+    is_flag=True,
+    help="Write the unauthenticated legacy AES-CBC form (for readers that need it) with a legacy key.",
+)
 @click.option("--primary", metavar="KID", help="The key to seal with (default: from securedoc.yaml, or the only one).")
 @batch_options()
 @click.pass_context
-def seal(ctx: click.Context, paths: tuple[str, ...], key_files: tuple[Path, ...], keys_dir: Path | None,
-         key_env: str | None, config_file: Path | None, hide: tuple[str, ...], force: bool, dry_run: bool,
-         legacy: bool, primary: str | None, fmt: str, jobs: int | None, cache_dir: Path | None, quiet: bool,
-         verbose: bool, progress: bool | None, follow_symlinks: bool) -> None:
+def seal(
+    ctx: click.Context,
+    paths: tuple[str, ...],
+    key_files: tuple[Path, ...],
+    keys_dir: Path | None,
+    key_env: str | None,
+    config_file: Path | None,
+    hide: tuple[str, ...],
+    force: bool,
+    dry_run: bool,
+    legacy: bool,
+    primary: str | None,
+    fmt: str,
+    jobs: int | None,
+    cache_dir: Path | None,
+    quiet: bool,
+    verbose: bool,
+    progress: bool | None,
+    follow_symlinks: bool,
+) -> None:
     """Seal articles: encrypt a payload of their fields into `secured`, changing nothing else.
 
     PATHS are files and folders (searched recursively for *.md and *.markdown). An article whose
@@ -217,14 +269,26 @@ def seal(ctx: click.Context, paths: tuple[str, ...], key_files: tuple[Path, ...]
     ring = _keyring(config, key_files, keys_dir, key_env, primary)
     key = ring.primary(legacy=legacy)
     if key.demo and not quiet:
-        _warn(f"sealing with the public demo key '{key.kid}': anyone can forge these seals. "
-              "Make your own key with `securedoc keys new KID`.")
+        _warn(
+            f"sealing with the public demo key '{key.kid}': anyone can forge these seals. "
+            "Make your own key with `securedoc keys new KID`."
+        )
     if legacy and not quiet:
         _warn("--legacy writes unauthenticated AES-CBC seals: they cannot prove an article was not changed")
     options = api.RunOptions(
-        command="seal", paths=paths, keyring=ring, config=config, jobs=jobs, key=key,
-        hide=tuple(dict.fromkeys(config.hide + hide)), force=force, dry_run=dry_run, legacy=legacy,
-        cache=_cache_dir(config, cache_dir), follow_symlinks=follow_symlinks, debug=env_flag(_DEBUG_ENV),
+        command="seal",
+        paths=paths,
+        keyring=ring,
+        config=config,
+        jobs=jobs,
+        key=key,
+        hide=tuple(dict.fromkeys(config.hide + hide)),
+        force=force,
+        dry_run=dry_run,
+        legacy=legacy,
+        cache=_cache_dir(config, cache_dir),
+        follow_symlinks=follow_symlinks,
+        debug=env_flag(_DEBUG_ENV),
     )
     ctx.exit(_execute(options, fmt, quiet, verbose, progress, config.unsealed))
 
@@ -232,19 +296,46 @@ def seal(ctx: click.Context, paths: tuple[str, ...], key_files: tuple[Path, ...]
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
 @key_options
-@click.option("--unsealed", type=click.Choice(["error", "warn", "ignore"]),
-              help="What an article without a seal is (default error, or from securedoc.yaml).")
-@click.option("--retired", type=click.Choice(["warn", "error"]),
-              help="A seal made with a retired key: a warning (default) or an error.")
-@click.option("--changed", metavar="REV", is_flag=False, flag_value="HEAD", default=None,
-              help="Only Markdown files git reports as changed since REV (default HEAD), and new ones.")
+@click.option(
+    "--unsealed",
+    type=click.Choice(["error", "warn", "ignore"]),
+    help="What an article without a seal is (default error, or from securedoc.yaml).",
+)
+@click.option(
+    "--retired",
+    type=click.Choice(["warn", "error"]),
+    help="A seal made with a retired key: a warning (default) or an error.",
+)
+@click.option(
+    "--changed",
+    metavar="REV",
+    is_flag=False,
+    flag_value="HEAD",
+    default=None,
+    help="Only Markdown files git reports as changed since REV (default HEAD), and new ones.",
+)
 @click.option("--no-cache", is_flag=True, help="Ignore the cache configured in securedoc.yaml.")
 @batch_options()
 @click.pass_context
-def verify(ctx: click.Context, paths: tuple[str, ...], key_files: tuple[Path, ...], keys_dir: Path | None,
-           key_env: str | None, config_file: Path | None, unsealed: str | None, retired: str | None,
-           changed: str | None, no_cache: bool, fmt: str, jobs: int | None, cache_dir: Path | None, quiet: bool,
-           verbose: bool, progress: bool | None, follow_symlinks: bool) -> None:
+def verify(
+    ctx: click.Context,
+    paths: tuple[str, ...],
+    key_files: tuple[Path, ...],
+    keys_dir: Path | None,
+    key_env: str | None,
+    config_file: Path | None,
+    unsealed: str | None,
+    retired: str | None,
+    changed: str | None,
+    no_cache: bool,
+    fmt: str,
+    jobs: int | None,
+    cache_dir: Path | None,
+    quiet: bool,
+    verbose: bool,
+    progress: bool | None,
+    follow_symlinks: bool,
+) -> None:
     """Check that sealed articles still match their seals, naming every field that differs.
 
     PATHS are files and folders (recursively, *.md and *.markdown; hidden folders skipped).
@@ -259,9 +350,16 @@ def verify(ctx: click.Context, paths: tuple[str, ...], key_files: tuple[Path, ..
     _demo_in_ci(ring)
     policy = unsealed or config.unsealed
     options = api.RunOptions(
-        command="verify", paths=paths, keyring=ring, config=config, jobs=jobs, retired=retired,  # type: ignore[arg-type]
-        cache=None if no_cache else _cache_dir(config, cache_dir), follow_symlinks=follow_symlinks,
-        changed=changed, debug=env_flag(_DEBUG_ENV),
+        command="verify",
+        paths=paths,
+        keyring=ring,
+        config=config,
+        jobs=jobs,
+        retired=retired,  # type: ignore[arg-type]
+        cache=None if no_cache else _cache_dir(config, cache_dir),
+        follow_symlinks=follow_symlinks,
+        changed=changed,
+        debug=env_flag(_DEBUG_ENV),
     )
     ctx.exit(_execute(options, fmt, quiet, verbose, progress, policy))
 
@@ -271,14 +369,31 @@ def verify(ctx: click.Context, paths: tuple[str, ...], key_files: tuple[Path, ..
 @key_options
 @click.option("--to", "to_kid", metavar="KID", help="The key to re-seal with (default: the primary key).")
 @click.option("--dry-run", is_flag=True, help="Say what would be rotated; write nothing.")
-@click.option("--unsealed", type=click.Choice(["error", "warn", "ignore"]),
-              help="Whether an article without a seal fails the run (default error).")
+@click.option(
+    "--unsealed",
+    type=click.Choice(["error", "warn", "ignore"]),
+    help="Whether an article without a seal fails the run (default error).",
+)
 @batch_options()
 @click.pass_context
-def rotate(ctx: click.Context, paths: tuple[str, ...], key_files: tuple[Path, ...], keys_dir: Path | None,
-           key_env: str | None, config_file: Path | None, to_kid: str | None, dry_run: bool, unsealed: str | None,
-           fmt: str, jobs: int | None, cache_dir: Path | None, quiet: bool, verbose: bool, progress: bool | None,
-           follow_symlinks: bool) -> None:
+def rotate(
+    ctx: click.Context,
+    paths: tuple[str, ...],
+    key_files: tuple[Path, ...],
+    keys_dir: Path | None,
+    key_env: str | None,
+    config_file: Path | None,
+    to_kid: str | None,
+    dry_run: bool,
+    unsealed: str | None,
+    fmt: str,
+    jobs: int | None,
+    cache_dir: Path | None,
+    quiet: bool,
+    verbose: bool,
+    progress: bool | None,
+    follow_symlinks: bool,
+) -> None:
     """Re-seal with KID every article sealed with another key (legacy seals too).
 
     Each article is verified first: one that does not verify is left untouched and reported,
@@ -290,8 +405,15 @@ def rotate(ctx: click.Context, paths: tuple[str, ...], key_files: tuple[Path, ..
     ring = _keyring(config, key_files, keys_dir, key_env)
     target = ring.require(to_kid) if to_kid else ring.primary()
     options = api.RunOptions(
-        command="rotate", paths=paths, keyring=ring, config=config, jobs=jobs, key=target, dry_run=dry_run,
-        follow_symlinks=follow_symlinks, debug=env_flag(_DEBUG_ENV),
+        command="rotate",
+        paths=paths,
+        keyring=ring,
+        config=config,
+        jobs=jobs,
+        key=target,
+        dry_run=dry_run,
+        follow_symlinks=follow_symlinks,
+        debug=env_flag(_DEBUG_ENV),
     )
     ctx.exit(_execute(options, fmt, quiet, verbose, progress, unsealed or config.unsealed))
 
@@ -326,8 +448,16 @@ def _payload_view(opened: Any) -> dict[str, Any]:
 @click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True)
 @click.option("--restore", is_flag=True, help="Put hidden fields back into the visible front matter.")
 @click.pass_context
-def open_(ctx: click.Context, path: str, key_files: tuple[Path, ...], keys_dir: Path | None, key_env: str | None,
-          config_file: Path | None, fmt: str, restore: bool) -> None:
+def open_(
+    ctx: click.Context,
+    path: str,
+    key_files: tuple[Path, ...],
+    keys_dir: Path | None,
+    key_env: str | None,
+    config_file: Path | None,
+    fmt: str,
+    restore: bool,
+) -> None:
     """Show what an article's seal holds (or, with --restore, put its hidden fields back)."""
     config = _config(config_file)
     ring = _keyring(config, key_files, keys_dir, key_env)
@@ -374,39 +504,61 @@ def keys() -> None:
 
 def _git_ignored_warning(path: Path) -> None:
     try:
-        inside = subprocess.run(["git", "-C", str(path.parent), "rev-parse", "--is-inside-work-tree"],
-                                capture_output=True, text=True, check=False)
+        inside = subprocess.run(
+            ["git", "-C", str(path.parent), "rev-parse", "--is-inside-work-tree"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if inside.returncode != 0 or inside.stdout.strip() != "true":
             return
-        ignored = subprocess.run(["git", "-C", str(path.parent), "check-ignore", "-q", path.name],
-                                 capture_output=True, check=False)
+        ignored = subprocess.run(
+            ["git", "-C", str(path.parent), "check-ignore", "-q", path.name], capture_output=True, check=False
+        )
     except OSError:
         return
     if ignored.returncode == 1:
-        _warn(f"{path} is inside a git repository and not ignored: add `{path.parent.name}/*.jwk` to "
-              ".gitignore so that the key is never committed")
+        _warn(
+            f"{path} is inside a git repository and not ignored: add `{path.parent.name}/*.jwk` to "
+            ".gitignore so that the key is never committed"
+        )
 
 
 def _created(path: Path, key: Any) -> None:
     click.echo(f"created {path} ({key.alg}, {key.bits}-bit, mode 0600)")
     _git_ignored_warning(path)
     if not key.legacy:
-        _stderr(f"to seal with it: set `primary: {key.kid}` under `keys:` in securedoc.yaml, or pass --primary {key.kid}")
+        _stderr(
+            f"to seal with it: set `primary: {key.kid}` under `keys:` in securedoc.yaml, or pass --primary {key.kid}"
+        )
 
 
 def _check_kid(kid: str) -> None:
     if not valid_kid_for_file(kid):
-        raise UsageError(f"'{kid}' cannot be a key id here",
-                         hint="use letters, digits, '.', '_' and '-' (up to 64), starting with a letter or digit")
+        raise UsageError(
+            f"'{kid}' cannot be a key id here",
+            hint="use letters, digits, '.', '_' and '-' (up to 64), starting with a letter or digit",
+        )
 
 
 @keys.command(name="new")
 @click.argument("kid")
-@click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path), default=Path("keys"),
-              show_default=True, help="Where to write KID.jwk.")
+@click.option(
+    "--dir",
+    "folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("keys"),
+    show_default=True,
+    help="Where to write KID.jwk.",
+)
 @click.option("--legacy-cbc", is_flag=True, help="A key for the legacy AES-CBC form (unauthenticated).")
-@click.option("--bits", type=click.Choice(["128", "192", "256"]), default="256", show_default=True,
-              help="Key size (only legacy keys may be smaller than 256).")
+@click.option(
+    "--bits",
+    type=click.Choice(["128", "192", "256"]),
+    default="256",
+    show_default=True,
+    help="Key size (only legacy keys may be smaller than 256).",
+)
 def keys_new(kid: str, folder: Path, legacy_cbc: bool, bits: str) -> None:
     """Make a new random key: DIR/KID.jwk, mode 0600. Never overwrites."""
     _check_kid(kid)
@@ -436,11 +588,19 @@ def _read_secret(encoding: str) -> bytes:
 
 @keys.command(name="import")
 @click.argument("kid")
-@click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path), default=Path("keys"),
-              show_default=True, help="Where to write KID.jwk.")
+@click.option(
+    "--dir",
+    "folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("keys"),
+    show_default=True,
+    help="Where to write KID.jwk.",
+)
 @click.option("--legacy-cbc", is_flag=True, help="The key is for the legacy AES-CBC form (16, 24 or 32 bytes).")
 @click.option("--hex", "encoding", flag_value="hex", help="Standard input holds the key in hex.")
-@click.option("--base64", "encoding", flag_value="base64", help="Standard input holds the key in base64 (or base64url).")
+@click.option(
+    "--base64", "encoding", flag_value="base64", help="Standard input holds the key in base64 (or base64url)."
+)
 def keys_import(kid: str, folder: Path, legacy_cbc: bool, encoding: str | None) -> None:
     """Import a raw key from standard input (never an argument, so it stays out of shell history)."""
     _check_kid(kid)
@@ -454,8 +614,9 @@ def keys_import(kid: str, folder: Path, legacy_cbc: bool, encoding: str | None) 
 @keys.command(name="list")
 @key_options
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def keys_list(key_files: tuple[Path, ...], keys_dir: Path | None, key_env: str | None, config_file: Path | None,
-              fmt: str) -> None:
+def keys_list(
+    key_files: tuple[Path, ...], keys_dir: Path | None, key_env: str | None, config_file: Path | None, fmt: str
+) -> None:
     """List the keyring: id, algorithm, size, source, role. Never key material."""
     config = _config(config_file)
     ring, warnings = api.load_keyring(config, key_files=key_files, keys_dir=keys_dir, key_env=key_env)
@@ -472,7 +633,7 @@ def keys_list(key_files: tuple[Path, ...], keys_dir: Path | None, key_env: str |
         rows.append((info.kid, info.alg, str(info.bits), info.form, role, info.source, info.thumbprint[:16]))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
-        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
     for warning in warnings:
         _warn(warning)
     try:

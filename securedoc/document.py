@@ -224,7 +224,7 @@ class Document:
         """The file's bytes with the front matter edited at (start, end, replacement) spans."""
         text = self.front_matter
         ordered = sorted(edits, key=lambda e: (e[0], e[1]))
-        for (s1, e1, _), (s2, _, _) in zip(ordered, ordered[1:]):
+        for (_, e1, _), (s2, _, _) in zip(ordered, ordered[1:], strict=False):
             if s2 < e1:
                 raise ValueError("overlapping edits")
         pieces = []
@@ -253,12 +253,10 @@ def _decode(data: bytes, start: int, end: int, path: str | None) -> str:
     except UnicodeDecodeError as exc:
         offset = start + exc.start
         raise DocumentError(
-            f"the file is not UTF-8 text: byte 0x{data[offset]:02x} at line {_line_of(data, offset)} "
-            "cannot be decoded",
+            f"the file is not UTF-8 text: byte 0x{data[offset]:02x} at line {_line_of(data, offset)} cannot be decoded",
             path=path,
             line=_line_of(data, offset),
-            hint="securedoc reads UTF-8 articles; convert the file, for example with "
-            "`iconv -f latin1 -t utf-8`",
+            hint="securedoc reads UTF-8 articles; convert the file, for example with `iconv -f latin1 -t utf-8`",
         ) from None
 
 
@@ -302,8 +300,7 @@ def parse(data: bytes, *, path: str | None = None, limits: Limits = DEFAULT_LIMI
     if closing is None or closing.start() - fm_start > limits.max_front_matter:
         if len(data) - fm_start > limits.max_front_matter:
             message = (
-                f"the front matter is larger than the limit of {limits.max_front_matter:,} bytes "
-                "(or never closes)"
+                f"the front matter is larger than the limit of {limits.max_front_matter:,} bytes (or never closes)"
             )
             hint = "close the front matter with a '---' line, or raise limits.max_front_matter"
         else:

@@ -20,7 +20,7 @@ import binascii
 import json
 import re
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 from .crypto import CBC_IV_SIZE, GCM_NONCE_SIZE, GCM_TAG_SIZE
 from .errors import MalformedSeal
@@ -75,7 +75,7 @@ class LegacySeal:
     form = "legacy"
 
 
-Seal = Union[JweSeal, LegacySeal]
+Seal = JweSeal | LegacySeal
 
 
 def b64url_encode(data: bytes) -> str:
@@ -164,11 +164,9 @@ def _parse_jwe(text: str, parts: list[str]) -> JweSeal:
     header = _parse_header(protected)
     alg, enc, kid = header.get("alg"), header.get("enc"), header.get("kid")
     if alg != JWE_ALG:
-        raise MalformedSeal(
-            f"the JWE header has alg {json.dumps(alg)}; securedoc seals use \"dir\" (direct encryption)"
-        )
+        raise MalformedSeal(f'the JWE header has alg {json.dumps(alg)}; securedoc seals use "dir" (direct encryption)')
     if enc != JWE_ENC:
-        raise MalformedSeal(f"the JWE header has enc {json.dumps(enc)}; securedoc seals use \"A256GCM\"")
+        raise MalformedSeal(f'the JWE header has enc {json.dumps(enc)}; securedoc seals use "A256GCM"')
     if not isinstance(kid, str) or not kid:
         raise MalformedSeal("the JWE header has no key id (kid), so no key can be chosen to open it")
     if len(kid) > _MAX_KID or not kid.isprintable():
@@ -180,7 +178,7 @@ def _parse_jwe(text: str, parts: list[str]) -> JweSeal:
     if "crit" in header:
         raise MalformedSeal("the JWE header lists critical extensions (crit) that securedoc does not know")
     if encrypted_key:
-        raise MalformedSeal("the JWE has an encrypted key; with alg \"dir\" that part must be empty")
+        raise MalformedSeal('the JWE has an encrypted key; with alg "dir" that part must be empty')
     nonce = b64url_decode(nonce_b64, "JWE nonce")
     if len(nonce) != GCM_NONCE_SIZE:
         raise MalformedSeal(f"the JWE nonce is {len(nonce)} bytes; A256GCM uses {GCM_NONCE_SIZE}")
@@ -223,8 +221,7 @@ def parse(text: str) -> Seal:
         parts = text.split(";")
         if len(parts) != 2:
             raise MalformedSeal(
-                f"the seal has {len(parts)} parts separated by ';'; the legacy form has exactly 2 "
-                "(ciphertext;iv)"
+                f"the seal has {len(parts)} parts separated by ';'; the legacy form has exactly 2 (ciphertext;iv)"
             )
         if "." in text:
             raise MalformedSeal("the seal mixes the legacy form (';') and the JWE form ('.')")

@@ -68,8 +68,9 @@ def _access_error(path: str, exc: OSError) -> FileAccessError:
     if isinstance(exc, FileNotFoundError):
         return FileAccessError("no such file (it may have been moved or deleted during the run)", path=path)
     if isinstance(exc, PermissionError):
-        return FileAccessError("permission denied: securedoc cannot read this file", path=path,
-                               hint="check the file's permissions")
+        return FileAccessError(
+            "permission denied: securedoc cannot read this file", path=path, hint="check the file's permissions"
+        )
     if isinstance(exc, IsADirectoryError):
         return FileAccessError("is a folder, not a file", path=path)
     if exc.errno == errno.ELOOP:
@@ -99,7 +100,9 @@ def _read_fd(fd: int, path: str, limits: Limits) -> tuple[bytes, os.stat_result]
         remaining -= len(chunk)
     data = b"".join(chunks)
     if len(data) > limits.max_file_size:
-        raise DocumentError(f"the file grew past the limit of {limits.max_file_size:,} bytes while being read", path=path)
+        raise DocumentError(
+            f"the file grew past the limit of {limits.max_file_size:,} bytes while being read", path=path
+        )
     return data, st
 
 
@@ -166,16 +169,22 @@ def _fsync_dir(folder: str) -> None:
 def check_writable(path: str, snapshot: Snapshot) -> None:
     """Refuse files and folders marked read-only, even for root, who could write them anyway."""
     if not snapshot.mode & 0o222:
-        raise WriteError("the file is read-only; securedoc leaves read-only files alone", path=path,
-                         hint=f"make it writable (chmod u+w {path}) to seal it")
+        raise WriteError(
+            "the file is read-only; securedoc leaves read-only files alone",
+            path=path,
+            hint=f"make it writable (chmod u+w {path}) to seal it",
+        )
     folder = os.path.dirname(os.path.abspath(path))
     try:
         folder_mode = os.stat(folder).st_mode
     except OSError as exc:
         raise _access_error(folder, exc) from None
     if not folder_mode & 0o222 or not os.access(folder, os.W_OK | os.X_OK):
-        raise WriteError("its folder is read-only, so the file cannot be replaced safely", path=path,
-                         hint=f"make the folder writable (chmod u+w {folder})")
+        raise WriteError(
+            "its folder is read-only, so the file cannot be replaced safely",
+            path=path,
+            hint=f"make the folder writable (chmod u+w {folder})",
+        )
 
 
 def atomic_replace(path: str, data: bytes, snapshot: Snapshot) -> None:
@@ -190,8 +199,11 @@ def atomic_replace(path: str, data: bytes, snapshot: Snapshot) -> None:
     try:
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
     except OSError as exc:
-        raise WriteError(f"cannot create a temporary file next to it: {exc.strerror}", path=path,
-                         hint="check that the folder is writable and the disk is not full") from None
+        raise WriteError(
+            f"cannot create a temporary file next to it: {exc.strerror}",
+            path=path,
+            hint="check that the folder is writable and the disk is not full",
+        ) from None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)  # marks the temporary file as in use
@@ -206,11 +218,15 @@ def atomic_replace(path: str, data: bytes, snapshot: Snapshot) -> None:
             try:
                 current = os.stat(path)
             except FileNotFoundError:
-                raise WriteError("the file was deleted while securedoc was sealing it; nothing was written",
-                                 path=path) from None
+                raise WriteError(
+                    "the file was deleted while securedoc was sealing it; nothing was written", path=path
+                ) from None
             if not snapshot.same_file(current):
-                raise WriteError("the file changed while securedoc was sealing it; nothing was written",
-                                 path=path, hint="run the command again")
+                raise WriteError(
+                    "the file changed while securedoc was sealing it; nothing was written",
+                    path=path,
+                    hint="run the command again",
+                )
             os.replace(temp, path)
         finally:
             os.close(fd)
@@ -220,8 +236,9 @@ def atomic_replace(path: str, data: bytes, snapshot: Snapshot) -> None:
     except OSError as exc:
         _remove(temp)
         hint = "the disk may be full" if exc.errno == errno.ENOSPC else None
-        raise WriteError(f"cannot write the file: {exc.strerror or exc}; the original is unchanged",
-                         path=path, hint=hint) from None
+        raise WriteError(
+            f"cannot write the file: {exc.strerror or exc}; the original is unchanged", path=path, hint=hint
+        ) from None
     except BaseException:
         _remove(temp)
         raise

@@ -61,8 +61,9 @@ def _verify(task: Task, path: str) -> Result:
     if task.cache is not None:
         hit, tag = task.cache.hit(_VERIFY, data)
         if hit:
-            return Result(Report(path, Status.OK, message="seal matches (unchanged since last verified)",
-                                 extra={"cached": True}))
+            return Result(
+                Report(path, Status.OK, message="seal matches (unchanged since last verified)", extra={"cached": True})
+            )
     report = verify_document(parse(data, path=path, limits=task.limits), task.keyring, retired=task.retired)
     clean = report.status is Status.OK and not report.warnings and not report.notes
     return Result(report, (tag,) if clean and tag is not None else ())
@@ -79,8 +80,15 @@ def _seal(task: Task, path: str) -> Result:
         # Nothing will be written when the cache vouches for these bytes: no lock, no link checks.
         data, _ = read_article(path, task.limits)
         if task.cache.hit(_SEAL, data)[0]:
-            return Result(Report(path, Status.OK, message="already sealed (unchanged since last sealed)",
-                                 action="unchanged", extra={"cached": True}))
+            return Result(
+                Report(
+                    path,
+                    Status.OK,
+                    message="already sealed (unchanged since last sealed)",
+                    action="unchanged",
+                    extra={"cached": True},
+                )
+            )
     target = write_target(path, task.roots, task.follow_symlinks)
     if task.dry_run:
         data, _ = read_article(target, task.limits)
@@ -95,8 +103,14 @@ def _seal_bytes(task: Task, path: str, target: str, data: bytes, snapshot: objec
         tag = task.cache.tag(_SEAL, data)
     document = parse(data, path=path, limits=task.limits)
     outcome = seal_document(
-        document, task.keyring, task.binding, key=task.key, hide=task.hide, force=task.force,
-        legacy=task.legacy, limits=task.limits,
+        document,
+        task.keyring,
+        task.binding,
+        key=task.key,
+        hide=task.hide,
+        force=task.force,
+        legacy=task.legacy,
+        limits=task.limits,
     )
     if outcome.data is None:
         clean = outcome.report.status is Status.OK and not outcome.report.warnings
@@ -112,11 +126,15 @@ def _rotate(task: Task, path: str) -> Result:
     target = write_target(path, task.roots, task.follow_symlinks)
     if task.dry_run:
         data, _ = read_article(target, task.limits)
-        outcome = rotate_document(parse(data, path=path, limits=task.limits), task.keyring, task.key, limits=task.limits)
+        outcome = rotate_document(
+            parse(data, path=path, limits=task.limits), task.keyring, task.key, limits=task.limits
+        )
         report = outcome.report
         return Result(report.with_(action="would rotate") if outcome.data is not None else report)
     with locked_article(target, task.limits) as (data, snapshot):
-        outcome = rotate_document(parse(data, path=path, limits=task.limits), task.keyring, task.key, limits=task.limits)
+        outcome = rotate_document(
+            parse(data, path=path, limits=task.limits), task.keyring, task.key, limits=task.limits
+        )
         if outcome.data is not None:
             atomic_replace(target, outcome.data, snapshot)
         return Result(outcome.report)
@@ -137,19 +155,35 @@ def run(task: Task, path: str) -> Result:
         action = "failed" if task.command != "verify" else None
         return Result(error_report(path, exc.located(path=path), action=action))
     except RecursionError:
-        return Result(Report(path, Status.ERROR, message="the file nests too deeply to read safely",
-                             action="failed" if task.command != "verify" else None))
+        return Result(
+            Report(
+                path,
+                Status.ERROR,
+                message="the file nests too deeply to read safely",
+                action="failed" if task.command != "verify" else None,
+            )
+        )
     except MemoryError:
-        return Result(Report(path, Status.ERROR, message="out of memory while reading this file",
-                             action="failed" if task.command != "verify" else None))
+        return Result(
+            Report(
+                path,
+                Status.ERROR,
+                message="out of memory while reading this file",
+                action="failed" if task.command != "verify" else None,
+            )
+        )
     except Exception as exc:  # a bug: report it for this file, go on with the others
         detail = "".join(traceback.format_exception(exc)) if task.debug else ""
-        return Result(Report(
-            path, Status.ERROR,
-            message=f"internal error ({type(exc).__name__}); the file was left unchanged",
-            hint="please report this bug; run with SECUREDOC_DEBUG=1 for details" + (f"\n{detail}" if detail else ""),
-            action="failed" if task.command != "verify" else None,
-        ))
+        return Result(
+            Report(
+                path,
+                Status.ERROR,
+                message=f"internal error ({type(exc).__name__}); the file was left unchanged",
+                hint="please report this bug; run with SECUREDOC_DEBUG=1 for details"
+                + (f"\n{detail}" if detail else ""),
+                action="failed" if task.command != "verify" else None,
+            )
+        )
 
 
 def pid() -> int:

@@ -85,9 +85,7 @@ class Key:
         if alg not in ALGORITHMS:
             raise KeyringError(f"key '{kid}': unknown algorithm {alg!r}", hint=_ALG_HINT)
         if len(material) != ALGORITHMS[alg]:
-            raise KeyringError(
-                f"key '{kid}' has {len(material)} bytes of material; {alg} needs {ALGORITHMS[alg]}"
-            )
+            raise KeyringError(f"key '{kid}' has {len(material)} bytes of material; {alg} needs {ALGORITHMS[alg]}")
         object.__setattr__(self, "kid", kid)
         object.__setattr__(self, "alg", alg)
         object.__setattr__(self, "_material", bytes(material))
@@ -101,7 +99,7 @@ class Key:
         return (self.kid, self.alg, self._material, self.source, self.demo)
 
     def __setstate__(self, state: tuple[str, str, bytes, str, bool]) -> None:
-        for name, value in zip(self.__slots__, state):
+        for name, value in zip(self.__slots__, state, strict=True):
             object.__setattr__(self, name, value)
 
     @property
@@ -202,33 +200,31 @@ def _key_from_jwk(obj: Any, source: str, index: int | None) -> Key:
     kid = obj.get("kid")
     if not isinstance(kid, str) or not kid:
         raise KeyringError(
-            f"{where}: the key has no \"kid\"", hint="give every key an id: seals name the key that made them"
+            f'{where}: the key has no "kid"', hint="give every key an id: seals name the key that made them"
         )
     if len(kid) > _MAX_KID or not kid.isprintable():
         raise KeyringError(f"{where}: the key id is not printable text of at most {_MAX_KID} characters")
     where = f"{where}: key '{kid}'"
     if obj.get("kty") != "oct":
-        raise KeyringError(
-            f"{where}: kty is {json.dumps(obj.get('kty'))}; securedoc keys are symmetric (\"kty\": \"oct\")"
-        )
+        raise KeyringError(f'{where}: kty is {json.dumps(obj.get("kty"))}; securedoc keys are symmetric ("kty": "oct")')
     k = obj.get("k")
     if not isinstance(k, str) or not _B64URL.fullmatch(k) or len(k) % 4 == 1:
-        raise KeyringError(f"{where}: \"k\" is missing or is not base64url text")
+        raise KeyringError(f'{where}: "k" is missing or is not base64url text')
     material = base64.urlsafe_b64decode(k + "=" * (-len(k) % 4))
     if base64.urlsafe_b64encode(material).rstrip(b"=").decode("ascii") != k:
-        raise KeyringError(f"{where}: \"k\" is not canonical base64url")
+        raise KeyringError(f'{where}: "k" is not canonical base64url')
     alg = obj.get("alg")
     if alg == "dir" and len(material) == 32:
         alg = CURRENT_ALG  # a JOSE "direct encryption" key: with securedoc that means A256GCM
     if alg is None:
-        raise KeyringError(f"{where}: the key has no \"alg\"; securedoc binds every key to one algorithm", hint=_ALG_HINT)
+        raise KeyringError(f'{where}: the key has no "alg"; securedoc binds every key to one algorithm', hint=_ALG_HINT)
     if alg not in ALGORITHMS:
         raise KeyringError(f"{where}: unsupported alg {json.dumps(alg)}", hint=_ALG_HINT)
     if len(material) != ALGORITHMS[alg]:
         raise KeyringError(f"{where}: {alg} needs {ALGORITHMS[alg]} bytes of key material, not {len(material)}")
     use = obj.get("use")
     if use is not None and use != "enc":
-        raise KeyringError(f"{where}: \"use\" is {json.dumps(use)}; a sealing key has \"use\": \"enc\"")
+        raise KeyringError(f'{where}: "use" is {json.dumps(use)}; a sealing key has "use": "enc"')
     demo = obj.get(DEMO_MEMBER) is True
     return Key(kid, alg, material, source=source, demo=demo)
 
@@ -241,13 +237,13 @@ def keys_from_jwk_text(text: str, source: str) -> list[Key]:
         # exc.msg and the position only: never the text, which holds key material.
         raise KeyringError(
             f"{source}: not a JSON Web Key: {exc.msg} (line {exc.lineno}, column {exc.colno})",
-            hint="a key is a JWK object such as {\"kty\": \"oct\", \"kid\": ..., \"alg\": ..., \"k\": ...} "
-            "or a JWK Set {\"keys\": [...]}",
+            hint='a key is a JWK object such as {"kty": "oct", "kid": ..., "alg": ..., "k": ...} '
+            'or a JWK Set {"keys": [...]}',
         ) from None
     if isinstance(obj, dict) and "keys" in obj and "kty" not in obj:
         items = obj["keys"]
         if not isinstance(items, list):
-            raise KeyringError(f"{source}: \"keys\" in a JWK Set is a list of keys")
+            raise KeyringError(f'{source}: "keys" in a JWK Set is a list of keys')
         keys = [_key_from_jwk(item, source, i) for i, item in enumerate(items)]
     else:
         keys = [_key_from_jwk(obj, source, None)]

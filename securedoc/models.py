@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any, Literal
 
 __all__ = ["Status", "Change", "FieldDiff", "Report", "UnsealedPolicy", "RetiredPolicy", "fails"]
@@ -13,16 +13,13 @@ RetiredPolicy = Literal["warn", "error"]
 Change = Literal["changed", "missing", "body"]
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     """How an article stands against its seal."""
 
     OK = "ok"
     MISMATCH = "mismatch"
     UNSEALED = "unsealed"
     ERROR = "error"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 @dataclass(frozen=True)

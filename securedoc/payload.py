@@ -66,6 +66,9 @@ class Binding:
         return entry.name not in self.exclude
 
 
+DEFAULT_BINDING = Binding()
+
+
 @dataclass(frozen=True)
 class Hidden:
     """A field moved out of the front matter: its YAML text (LF line breaks) and the field before it."""
@@ -203,7 +206,7 @@ def decode(data: bytes) -> Payload:
             or not isinstance(item["yaml"], str)
             or not (item["after"] is None or isinstance(item["after"], str))
         ):
-            raise PayloadError(f"the hidden field '{name}' is not {{\"yaml\": TEXT, \"after\": NAME}}")
+            raise PayloadError(f'the hidden field \'{name}\' is not {{"yaml": TEXT, "after": NAME}}')
         hidden[name] = Hidden(item["yaml"], item["after"])
     digest = obj.get("body_sha256")
     if digest is not None and (not isinstance(digest, str) or not _HEX64.fullmatch(digest)):

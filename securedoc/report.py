@@ -97,13 +97,16 @@ def _describe_diff(diff: FieldDiff) -> str:
 def diff_path(sealed: Any, visible: Any, where: str = "") -> tuple[str, Any, Any] | None:
     """Where inside two nested values the first difference is (``[0].width``), if they nest alike."""
     if isinstance(sealed, list) and isinstance(visible, list) and len(sealed) == len(visible):
-        for i, (a, b) in enumerate(zip(sealed, visible)):
+        for i, (a, b) in enumerate(zip(sealed, visible, strict=True)):
             if a != b or type(a) is not type(b):
                 return diff_path(a, b, f"{where}[{i}]")
         return None
     if (
-        isinstance(sealed, dict) and isinstance(visible, dict)
-        and "$" not in sealed and "$" not in visible and sealed.keys() == visible.keys()
+        isinstance(sealed, dict)
+        and isinstance(visible, dict)
+        and "$" not in sealed
+        and "$" not in visible
+        and sealed.keys() == visible.keys()
     ):
         for name in sorted(sealed):
             a, b = sealed[name], visible[name]
@@ -192,7 +195,13 @@ class GithubRenderer(Renderer):
                     title = f"securedoc: {diff.name} removed"
                 self._emit(level, r.path, diff.line, title, _describe_diff(diff) + (f" ({r.hint})" if r.hint else ""))
         elif r.status is Status.ERROR:
-            self._emit("error", r.path, r.line, f"securedoc: {r.action or 'error'}", r.message + (f" ({r.hint})" if r.hint else ""))
+            self._emit(
+                "error",
+                r.path,
+                r.line,
+                f"securedoc: {r.action or 'error'}",
+                r.message + (f" ({r.hint})" if r.hint else ""),
+            )
         elif r.status is Status.UNSEALED and self.unsealed != "ignore":
             level = "error" if self.unsealed == "error" and fails(r, self.unsealed) else "warning"
             self._emit(level, r.path, None, "securedoc: not sealed", r.message)
@@ -240,7 +249,9 @@ class JunitRenderer(Renderer):
             case += f'\n    <error message={_xml_attr(r.message)} type="error">{_xml(details)}</error>\n  '
         elif failing:
             self._failures += 1
-            case += f'\n    <failure message={_xml_attr(r.message)} type="{r.status.value}">{_xml(details)}</failure>\n  '
+            case += (
+                f'\n    <failure message={_xml_attr(r.message)} type="{r.status.value}">{_xml(details)}</failure>\n  '
+            )
         elif r.status is Status.UNSEALED:
             self._skipped += 1
             case += f"\n    <skipped message={_xml_attr(r.message)}/>\n  "

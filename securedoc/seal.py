@@ -17,7 +17,7 @@ from .document import DEFAULT_LIMITS, SEAL_FIELD, Document, Entry, Limits, parse
 from .errors import DocumentError, PayloadError, RefusedError, SecuredocError, UsageError
 from .keys import Key, Keyring
 from .models import Report, Status
-from .payload import Binding, Hidden, LegacyPayload, Payload, build, encode, legacy_plaintext
+from .payload import DEFAULT_BINDING, Binding, Hidden, LegacyPayload, Payload, build, encode, legacy_plaintext
 from .verify import (
     LEGACY_UNCHECKABLE,
     Opened,
@@ -98,7 +98,8 @@ def _seal_edit(document: Document, value: str) -> tuple[int, int, str]:
     if entry.merged:
         raise DocumentError(
             f"the '{SEAL_FIELD}' field comes from a << merge; securedoc cannot replace it",
-            path=document.path, line=entry.line,
+            path=document.path,
+            line=entry.line,
         )
     start, end = document.entry_region(entry)
     text = document.front_matter[start:end]
@@ -106,8 +107,9 @@ def _seal_edit(document: Document, value: str) -> tuple[int, int, str]:
         raise DocumentError(
             f"the '{SEAL_FIELD}' field holds YAML that may define an anchor (&) other fields use; "
             "securedoc will not replace it",
-            path=document.path, line=entry.line,
-            hint=f"replace the value by hand (e.g. {SEAL_FIELD}: \"\") and seal again",
+            path=document.path,
+            line=entry.line,
+            hint=f'replace the value by hand (e.g. {SEAL_FIELD}: "") and seal again',
         )
     newline = "\r\n" if text.endswith("\r\n") else "\n" if text.endswith("\n") else ""
     return start, end, _seal_line(document, value, newline)
@@ -179,9 +181,12 @@ def _earlier(document: Document, keyring: Keyring) -> tuple[Status, Opened | Non
         assert seal is not None
         opened = open_seal(seal, keyring)
     except SecuredocError as exc:
-        return Status.ERROR, None, f"replaced a seal that could not be opened ({exc.message})", [
-            "hidden fields the old seal may have held could not be carried over"
-        ]
+        return (
+            Status.ERROR,
+            None,
+            f"replaced a seal that could not be opened ({exc.message})",
+            ["hidden fields the old seal may have held could not be carried over"],
+        )
     if not opened.checkable:
         return Status.ERROR, opened, "replaced a legacy seal that cannot be checked against the article", []
     diffs, _ = compare(document, opened)
@@ -205,8 +210,9 @@ def _previous_name(document: Document, name: str) -> str | None:
     return previous.name if previous is not None else None
 
 
-def _changed_by_removing(document: Document, spans: list[tuple[int, int]], hidden: set[str],
-                         limits: Limits) -> list[str]:
+def _changed_by_removing(
+    document: Document, spans: list[tuple[int, int]], hidden: set[str], limits: Limits
+) -> list[str]:
     """The visible fields whose value would change if the spans were removed."""
     try:
         after = parse(document.with_front_matter([(a, b, "") for a, b in spans]), limits=limits)
@@ -231,8 +237,11 @@ def _hide_spans(document: Document, names: list[str], limits: Limits) -> dict[st
         entry = document.get(name)
         assert entry is not None
         if entry.merged:
-            raise UsageError(f"'{name}' comes from a << merge; it has no text of its own to hide",
-                             path=document.path, line=entry.line)
+            raise UsageError(
+                f"'{name}' comes from a << merge; it has no text of its own to hide",
+                path=document.path,
+                line=entry.line,
+            )
         previous = _previous_entry(document, name)
         start = document.entry_region(previous)[1] if previous is not None and not previous.merged else 0
         start = max(start, floor)
@@ -284,7 +293,7 @@ def _hidden_text(document: Document, name: str, span: tuple[int, int], limits: L
 def seal_document(
     document: Document,
     keyring: Keyring,
-    binding: Binding = Binding(),
+    binding: Binding = DEFAULT_BINDING,
     *,
     key: Key | None = None,
     hide: Iterable[str] = (),
@@ -324,7 +333,8 @@ def seal_document(
             if name in hidden:
                 continue  # already hidden by the earlier seal
             raise UsageError(
-                f"there is no field '{name}' to hide", path=document.path,
+                f"there is no field '{name}' to hide",
+                path=document.path,
                 hint="hide takes the name of a top-level front matter field",
             )
         newly_hidden.append(name)
@@ -341,7 +351,9 @@ def seal_document(
 
     payload = build(document, binding, hidden)
     plaintext = legacy_plaintext(payload) if legacy else encode(payload)
-    common: dict[str, Any] = dict(line=document.seal_entry.line if document.seal_entry else None, form="legacy" if legacy else "jwe")
+    common: dict[str, Any] = dict(
+        line=document.seal_entry.line if document.seal_entry else None, form="legacy" if legacy else "jwe"
+    )
     if (
         opened is not None
         and not force
@@ -358,8 +370,10 @@ def seal_document(
     _check(document, new_data, removed=newly_hidden, seal_value=value, keyring=keyring, limits=limits)
 
     if legacy:
-        warnings.append("wrote a legacy AES-CBC seal: it is unauthenticated, so it cannot prove the article "
-                        "was not changed; use it only for readers that need it")
+        warnings.append(
+            "wrote a legacy AES-CBC seal: it is unauthenticated, so it cannot prove the article "
+            "was not changed; use it only for readers that need it"
+        )
     notes = []
     if newly_hidden:
         notes.append("hidden: " + ", ".join(newly_hidden))
@@ -370,8 +384,16 @@ def seal_document(
             message = "forced: the earlier seal was already current"
         else:
             message = _what_changed(opened, payload, newly_hidden)
-    report = Report(path, status, message=message, kid=key.kid, action="sealed", warnings=tuple(warnings),
-                    notes=tuple(notes), **common)
+    report = Report(
+        path,
+        status,
+        message=message,
+        kid=key.kid,
+        action="sealed",
+        warnings=tuple(warnings),
+        notes=tuple(notes),
+        **common,
+    )
     return Outcome(new_data, report)
 
 
@@ -417,8 +439,16 @@ def rotate_document(
         raise UsageError(f"'{target.kid}' is retired; rotate to a key that is not")
     entry = document.seal_entry
     if entry is None:
-        return Outcome(None, Report(path, Status.UNSEALED, message="not sealed: nothing to rotate", action="refused",
-                                    hint="run `securedoc seal` on it"))
+        return Outcome(
+            None,
+            Report(
+                path,
+                Status.UNSEALED,
+                message="not sealed: nothing to rotate",
+                action="refused",
+                hint="run `securedoc seal` on it",
+            ),
+        )
     try:
         seal = read_seal(document)
         assert seal is not None
@@ -433,14 +463,31 @@ def rotate_document(
     common: dict[str, Any] = dict(line=entry.line, form=opened.form, notes=tuple(notes))
     if diffs:
         names = ", ".join(d.name for d in diffs)
-        return Outcome(None, Report(
-            path, Status.MISMATCH, message=f"does not verify (changed since sealing: {names}); not rotated",
-            fields=tuple(diffs), kid=opened.key.kid, action="refused",
-            hint="check the change; if it is intended, `securedoc seal` it, then rotate", **common,
-        ))
+        return Outcome(
+            None,
+            Report(
+                path,
+                Status.MISMATCH,
+                message=f"does not verify (changed since sealing: {names}); not rotated",
+                fields=tuple(diffs),
+                kid=opened.key.kid,
+                action="refused",
+                hint="check the change; if it is intended, `securedoc seal` it, then rotate",
+                **common,
+            ),
+        )
     if opened.form == "jwe" and opened.key.kid == target.kid:
-        return Outcome(None, Report(path, Status.OK, message=f"already sealed with '{target.kid}'",
-                                    kid=target.kid, action="current", **common))
+        return Outcome(
+            None,
+            Report(
+                path,
+                Status.OK,
+                message=f"already sealed with '{target.kid}'",
+                kid=target.kid,
+                action="current",
+                **common,
+            ),
+        )
     if isinstance(opened.payload, LegacyPayload):
         fields = {e.ident: (e.key, e.value) for e in document.entries if e.name in (opened.payload.fields or {})}
         plaintext = encode(Payload(fields=fields))
@@ -452,9 +499,20 @@ def rotate_document(
     _check(document, new_data, seal_value=value, keyring=keyring, limits=limits)
     was = opened.key.kid if opened.form == "jwe" else f"legacy {opened.key.kid}"
     warnings = tuple(key_warnings(target, keyring))
-    return Outcome(new_data, Report(path, Status.OK, message=f"re-sealed with '{target.kid}' (was {was})",
-                                    kid=target.kid, action="rotated", warnings=warnings,
-                                    line=entry.line, form="jwe", notes=tuple(notes)))
+    return Outcome(
+        new_data,
+        Report(
+            path,
+            Status.OK,
+            message=f"re-sealed with '{target.kid}' (was {was})",
+            kid=target.kid,
+            action="rotated",
+            warnings=warnings,
+            line=entry.line,
+            form="jwe",
+            notes=tuple(notes),
+        ),
+    )
 
 
 # -- open ----------------------------------------------------------------------------------------
@@ -466,13 +524,14 @@ def unseal_document(document: Document, keyring: Keyring) -> Opened:
     seal = read_seal(document)
     if seal is None or entry is None:
         raise RefusedError(
-            f"the article is not sealed (no '{SEAL_FIELD}' field)", path=document.path,
+            f"the article is not sealed (no '{SEAL_FIELD}' field)",
+            path=document.path,
             hint="run `securedoc seal` on it first",
         )
     try:
         return open_seal(seal, keyring)
     except SecuredocError as exc:
-        raise exc.located(path=document.path, line=entry.line)
+        raise exc.located(path=document.path, line=entry.line) from None
 
 
 def restore_document(document: Document, keyring: Keyring, *, limits: Limits = DEFAULT_LIMITS) -> Outcome:
@@ -486,8 +545,18 @@ def restore_document(document: Document, keyring: Keyring, *, limits: Limits = D
     notes = [f"already visible, left as it is: {', '.join(skipped)}"] if skipped else []
     if not todo:
         message = "no hidden fields to restore" if not hidden else "every hidden field is already visible"
-        return Outcome(None, Report(path, Status.OK, message=message, kid=opened.key.kid, form=opened.form,
-                                    action="unchanged", notes=tuple(notes)))
+        return Outcome(
+            None,
+            Report(
+                path,
+                Status.OK,
+                message=message,
+                kid=opened.key.kid,
+                form=opened.form,
+                action="unchanged",
+                notes=tuple(notes),
+            ),
+        )
     _require_block(document)
     # Chain hidden fields that followed one another; anchor each chain after a visible field.
     order: list[str] = []
@@ -507,7 +576,9 @@ def restore_document(document: Document, keyring: Keyring, *, limits: Limits = D
     inserts: dict[int, list[str]] = {}
     position_of: dict[str, int] = {}
     seal_entry = document.seal_entry
-    default_at = document.entry_region(seal_entry)[0] if seal_entry and not seal_entry.merged else len(document.front_matter)
+    default_at = (
+        document.entry_region(seal_entry)[0] if seal_entry and not seal_entry.merged else len(document.front_matter)
+    )
     for name in order:
         after = todo[name].after
         if after in position_of:
@@ -530,6 +601,13 @@ def restore_document(document: Document, keyring: Keyring, *, limits: Limits = D
         alone = parse(("---\n" + todo[name].yaml + "---\n").encode("utf-8"), limits=limits)
         added[alone.entries[0].ident] = alone.entries[0].value
     _check(document, new_data, added=added, seal_value=None, keyring=keyring, limits=limits)
-    report = Report(path, Status.OK, message="restored: " + ", ".join(order), kid=opened.key.kid, form=opened.form,
-                    action="restored", notes=tuple(notes + ["the seal still lists them as hidden; `securedoc seal` binds them as visible"]))
+    report = Report(
+        path,
+        Status.OK,
+        message="restored: " + ", ".join(order),
+        kid=opened.key.kid,
+        form=opened.form,
+        action="restored",
+        notes=tuple(notes + ["the seal still lists them as hidden; `securedoc seal` binds them as visible"]),
+    )
     return Outcome(new_data, report)

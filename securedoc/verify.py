@@ -77,7 +77,7 @@ def read_seal(document: Document) -> envelope.Seal | None:
     except MalformedSeal as exc:
         exc.field = SEAL_FIELD
         exc.hint = exc.hint or "the seal was damaged or edited by hand; run `securedoc seal` to seal the article again"
-        raise exc.located(path=document.path, line=entry.line)
+        raise exc.located(path=document.path, line=entry.line) from None
 
 
 def _kind(value: Any) -> str:
@@ -180,7 +180,8 @@ def compare(document: Document, opened: Opened) -> tuple[list[FieldDiff], list[s
         back = [e.name for e in document.entries if e.name in payload.hidden]
         if back:
             notes.append(
-                "hidden field(s) visible again, not covered by the seal: " + ", ".join(back)
+                "hidden field(s) visible again, not covered by the seal: "
+                + ", ".join(back)
                 + " (run `securedoc seal` to bind them)"
             )
     if unsealed:
@@ -192,7 +193,9 @@ def compare(document: Document, opened: Opened) -> tuple[list[FieldDiff], list[s
 def key_warnings(key: Key, keyring: Keyring) -> list[str]:
     warnings = []
     if keyring.role(key.kid) == "retired":
-        warnings.append(f"sealed with the retired key '{key.kid}'; run `securedoc rotate` to re-seal with the primary key")
+        warnings.append(
+            f"sealed with the retired key '{key.kid}'; run `securedoc rotate` to re-seal with the primary key"
+        )
     if key.demo:
         warnings.append(f"sealed with the public demo key '{key.kid}': anyone can make this seal")
     if key.legacy:
@@ -207,8 +210,12 @@ def verify_document(document: Document, keyring: Keyring, *, retired: RetiredPol
     try:
         seal = read_seal(document)
         if seal is None:
-            return Report(path, Status.UNSEALED, message=f"no '{SEAL_FIELD}' field: the article is not sealed",
-                          hint="run `securedoc seal` on it")
+            return Report(
+                path,
+                Status.UNSEALED,
+                message=f"no '{SEAL_FIELD}' field: the article is not sealed",
+                hint="run `securedoc seal` on it",
+            )
         try:
             opened = open_seal(seal, keyring)
         except DecryptionFailed:
@@ -227,11 +234,22 @@ def verify_document(document: Document, keyring: Keyring, *, retired: RetiredPol
     )
     if diffs:
         names = ", ".join(d.name for d in diffs)
-        return Report(path, Status.MISMATCH, message=f"changed since sealing: {names}", fields=tuple(diffs),
-                      hint="if the change is intended, run `securedoc seal` to seal the article again", **common)
+        return Report(
+            path,
+            Status.MISMATCH,
+            message=f"changed since sealing: {names}",
+            fields=tuple(diffs),
+            hint="if the change is intended, run `securedoc seal` to seal the article again",
+            **common,
+        )
     if retired == "error" and keyring.role(key.kid) == "retired":
-        return Report(path, Status.ERROR, message=f"sealed with the retired key '{key.kid}'",
-                      hint="run `securedoc rotate` to re-seal with the primary key", **common)
+        return Report(
+            path,
+            Status.ERROR,
+            message=f"sealed with the retired key '{key.kid}'",
+            hint="run `securedoc rotate` to re-seal with the primary key",
+            **common,
+        )
     return Report(path, Status.OK, message="seal matches", **common)
 
 

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from hypothesis import strategies as st
 
-words = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 éü✓", min_size=1, max_size=20).map(
-    lambda s: s.strip() or "x"
-)
+words = st.text(
+    alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 éü✓", min_size=1, max_size=20
+).map(lambda s: s.strip() or "x")
 keys = st.from_regex(r"[a-z][a-zA-Z0-9_]{0,10}", fullmatch=True).filter(
     lambda k: k not in ("secured", "y", "n", "yes", "no", "on", "off", "true", "false", "null")
 )
@@ -33,7 +33,7 @@ def scalar(draw: st.DrawFn) -> str:
     if kind == "sq":
         return _sq(draw(words) + draw(st.sampled_from(["", "'quote", ' "double"'])))
     if kind == "int":
-        return str(draw(st.integers(-10**12, 10**12)))
+        return str(draw(st.integers(-(10**12), 10**12)))
     if kind == "float":
         return draw(st.sampled_from(["1.5", "-0.25", ".nan", ".inf", "-.inf", "3.0", "1.0e+10"]))
     if kind == "bool":
@@ -89,11 +89,19 @@ def articles(draw: st.DrawFn, allow_seal: bool = True) -> Generated:
     has_seal = allow_seal and draw(st.booleans())
     if has_seal:
         position = draw(st.integers(0, len(parts)))
-        seal_value = draw(st.sampled_from(['"AAAA;BBBB"', "old-value", '"eyJ.x.y.z.w"', "", "[1, 2]", "\n  - a\n  - b"]))
-        parts.insert(position, f"secured: {seal_value}{draw(trailing)}\n" if not seal_value.startswith("\n")
-                     else f"secured:{seal_value}\n")
+        seal_value = draw(
+            st.sampled_from(['"AAAA;BBBB"', "old-value", '"eyJ.x.y.z.w"', "", "[1, 2]", "\n  - a\n  - b"])
+        )
+        parts.insert(
+            position,
+            f"secured: {seal_value}{draw(trailing)}\n"
+            if not seal_value.startswith("\n")
+            else f"secured:{seal_value}\n",
+        )
     parts.append(draw(st.sampled_from(["", "# final comment\n", "\n"])))
-    body = draw(st.sampled_from(["", "Body.\n", "# Title\n\n---\n\nText with --- and ...\n", "no newline at end", "\n\n"]))
+    body = draw(
+        st.sampled_from(["", "Body.\n", "# Title\n\n---\n\nText with --- and ...\n", "no newline at end", "\n\n"])
+    )
     closing = draw(st.sampled_from(["---", "...", "---  "]))
     newline = draw(st.sampled_from(["\n", "\r\n"]))
     text = "---\n" + "".join(parts) + closing + "\n" + body

@@ -12,8 +12,18 @@ from securedoc.models import Status
 
 
 def make_tree(root: Path) -> None:
-    for rel in ["b.md", "a.markdown", "A.MD", "notes.txt", "sub/z.md", "sub/deeper/y.md", ".hidden/h.md",
-                ".git/x.md", "drafts/d.md", "sub/.secret.md"]:
+    for rel in [
+        "b.md",
+        "a.markdown",
+        "A.MD",
+        "notes.txt",
+        "sub/z.md",
+        "sub/deeper/y.md",
+        ".hidden/h.md",
+        ".git/x.md",
+        "drafts/d.md",
+        "sub/.secret.md",
+    ]:
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("---\nt: 1\n---\n")
@@ -33,7 +43,9 @@ def test_discovery_is_sorted_recursive_and_skips_hidden(tmp_path: Path) -> None:
 def test_excludes_missing_paths_and_duplicates(tmp_path: Path) -> None:
     make_tree(tmp_path)
     exclude = compile_globs(["drafts", "sub/**/y.md"])
-    items = list(discover([str(tmp_path), str(tmp_path / "b.md"), str(tmp_path / "nope")], exclude=exclude, base=tmp_path))
+    items = list(
+        discover([str(tmp_path), str(tmp_path / "b.md"), str(tmp_path / "nope")], exclude=exclude, base=tmp_path)
+    )
     assert rel(items, tmp_path) == ["A.MD", "a.markdown", "b.md", "sub/z.md", "nope"]
     assert items[-1].error is not None and "no such file" in items[-1].error.message
     explicit = list(discover([str(tmp_path / "notes.txt")]))
@@ -82,7 +94,9 @@ def test_a_dying_worker_costs_its_chunk_not_the_run(tmp_path: Path, ring: Keyrin
 
     batch.run = run  # type: ignore[assignment]  # inherited by forked workers
     try:
-        results = [r.report for r in map_ordered(Task("verify", ring), list(discover([str(tmp_path)])), jobs=2, chunk_size=4)]
+        results = [
+            r.report for r in map_ordered(Task("verify", ring), list(discover([str(tmp_path)])), jobs=2, chunk_size=4)
+        ]
     finally:
         batch.run = original  # type: ignore[assignment]
     assert len(results) == 20

@@ -70,7 +70,10 @@ def test_verify_mismatch_exit_1_names_fields_in_every_format(project: Path, cli:
     assert [(f["name"], f["line"], f["sealed"], f["visible"]) for f in obj["fields"]][0] == ("heat", 12, 154, 999)
     github = cli("verify", "content", "--format", "github")
     assert github.exit_code == 1
-    assert f"::error file={ARTICLE},line=12,title=securedoc%3A heat changed::heat: sealed 154, visible 999" in github.stdout
+    assert (
+        f"::error file={ARTICLE},line=12,title=securedoc%3A heat changed::heat: sealed 154, visible 999"
+        in github.stdout
+    )
     assert github.stdout.count("::error ") == 2
     junit = cli("verify", "content", "--format", "junit")
     suite = ET.fromstring(junit.stdout)
@@ -176,7 +179,11 @@ def test_keys_new_list_import(project: Path, cli: Cli) -> None:
     assert "newsroom-2026" in listing.stdout and "old-cbc" in listing.stdout and "A128CBC" in listing.stdout
     assert "00112233" not in listing.output
     rows = [json.loads(line) for line in cli("keys", "list", "--format", "json").stdout.splitlines()]
-    assert {r["kid"]: r["role"] for r in rows} == {"newsroom-2026": "active", "old-cbc": "active", "test-2026": "active"}
+    assert {r["kid"]: r["role"] for r in rows} == {
+        "newsroom-2026": "active",
+        "old-cbc": "active",
+        "test-2026": "active",
+    }
 
 
 def test_legacy_seal_warns(project: Path, cli: Cli) -> None:
@@ -209,8 +216,13 @@ def test_verify_changed_only(project: Path, cli: Cli) -> None:
     git = shutil.which("git")
     if git is None:
         pytest.skip("git is not installed")
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
-           "GIT_COMMITTER_EMAIL": "t@t"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@t",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@t",
+    }
     (project / "content" / "two.md").write_text("---\ntitle: two\n---\n")
     cli("seal", "content")
     for args in (["init", "-q"], ["add", "."], ["commit", "-qm", "x"]):
@@ -252,11 +264,13 @@ def test_installed_executable_and_python_m(project: Path) -> None:
     exe = _installed("securedoc")
     done = subprocess.run([exe, "seal", "content"], cwd=project, capture_output=True, text=True, env=env)
     assert done.returncode == 0, done.stderr
-    done = subprocess.run([exe, "verify", "content", "--format", "json"], cwd=project, capture_output=True, text=True,
-                          env=env)
+    done = subprocess.run(
+        [exe, "verify", "content", "--format", "json"], cwd=project, capture_output=True, text=True, env=env
+    )
     assert done.returncode == 0 and json.loads(done.stdout)["status"] == "ok"
-    done = subprocess.run([sys.executable, "-m", "securedoc", "verify", "nope.md"], cwd=project, capture_output=True,
-                          text=True, env=env)
+    done = subprocess.run(
+        [sys.executable, "-m", "securedoc", "verify", "nope.md"], cwd=project, capture_output=True, text=True, env=env
+    )
     assert done.returncode == 1 and "no such file or folder" in done.stdout and "Traceback" not in done.stderr
     done = subprocess.run([exe, "--version"], capture_output=True, text=True)
     assert done.returncode == 0 and "securedoc" in done.stdout
@@ -286,8 +300,9 @@ def test_open_legacy_payloads_as_json_text_and_hex(project: Path, cli: Cli) -> N
         ("text.md", b"plain words", "as text:\nplain words"),
         ("binary.md", b"\xff\xfe\x00", "as hex:\nfffe00"),
     ):
-        value = envelope.format_seal(envelope.LegacySeal(crypto.cbc_encrypt(bytes([0x11] * 16), bytes(16), plaintext),
-                                                         bytes(16)))
+        value = envelope.format_seal(
+            envelope.LegacySeal(crypto.cbc_encrypt(bytes([0x11] * 16), bytes(16), plaintext), bytes(16))
+        )
         (project / name).write_text(f'---\ntitle: T\nsecured: "{value}"\n---\n')
         result = cli("open", name)
         assert result.exit_code == 0 and expected in result.stdout, result.output

@@ -27,7 +27,9 @@ def test_found_by_walking_up(tmp_path: Path) -> None:
 
 
 def test_pyproject_table(tmp_path: Path) -> None:
-    (tmp_path / "pyproject.toml").write_text('[tool.securedoc]\nunsealed = "ignore"\n[tool.securedoc.keys]\nprimary = "p"\n')
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.securedoc]\nunsealed = "ignore"\n[tool.securedoc.keys]\nprimary = "p"\n'
+    )
     config = find_config(tmp_path)
     assert config.unsealed == "ignore" and config.primary == "p"
 

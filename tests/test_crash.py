@@ -71,8 +71,14 @@ def _run(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def _killed_run(root: Path, args: list[str], delay: float) -> None:
-    proc = subprocess.Popen([_exe(), *args], cwd=root, env=_env(), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        [_exe(), *args],
+        cwd=root,
+        env=_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     time.sleep(delay)
     try:
         os.killpg(proc.pid, signal.SIGKILL)
@@ -144,7 +150,11 @@ def test_rotate_survives_sigkill_at_random_moments(tmp_path: Path) -> None:
     for run in range(RUNS):
         work = tmp_path / f"run{run}"
         shutil.copytree(base, work)
-        _killed_run(work, ["rotate", "content", "--to", "key-b", "-q", "--jobs", "2"], rng.uniform(duration * 0.25, duration * 1.05))
+        _killed_run(
+            work,
+            ["rotate", "content", "--to", "key-b", "-q", "--jobs", "2"],
+            rng.uniform(duration * 0.25, duration * 1.05),
+        )
         rotated = 0
         for path, data in _articles(work).items():
             before = original[path.relative_to(work)]
@@ -172,8 +182,13 @@ def test_two_seal_runs_at_once_leave_every_file_valid(tmp_path: Path, second_key
         write_jwk(work / "keys", KEY_B)
         original = {p.relative_to(work): data for p, data in _articles(work).items()}
         runs = [
-            subprocess.Popen([_exe(), "seal", "content", "-q", "--primary", kid, "--jobs", "2"], cwd=work,
-                             env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            subprocess.Popen(
+                [_exe(), "seal", "content", "-q", "--primary", kid, "--jobs", "2"],
+                cwd=work,
+                env=_env(),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
             for kid in ("key-a", second_key)
         ]
         for proc in runs:

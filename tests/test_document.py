@@ -124,14 +124,15 @@ def test_seal_changes_only_the_secured_entry(gen: Generated, twice: bool) -> Non
 
 
 def test_seal_keeps_comments_quotes_and_trailing_spaces(key: object) -> None:
-    data = article('# lead comment\ntitle:   "Quoted"   # why\nlist: [a,   b]  \nsecured: "x;y" # keep me\nz: 1\n',
-                   body="body\n")
+    data = article(
+        '# lead comment\ntitle:   "Quoted"   # why\nlist: [a,   b]  \nsecured: "x;y" # keep me\nz: 1\n', body="body\n"
+    )
     ring = Keyring([key])  # type: ignore[list-item]
     new = seal_document(parse(data), ring).data
     assert new is not None
     before, after = data.decode().splitlines(), new.decode().splitlines()
     assert len(before) == len(after)
-    for a, b in zip(before, after):
+    for a, b in zip(before, after, strict=True):
         if a.startswith("secured:"):
             assert b.startswith('secured: "eyJ') and b.endswith('" # keep me')
         else:

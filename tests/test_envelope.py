@@ -30,8 +30,9 @@ def jwe_seals(draw: st.DrawFn) -> envelope.JweSeal:
 @st.composite
 def legacy_seals(draw: st.DrawFn) -> envelope.LegacySeal:
     blocks = draw(st.integers(min_value=1, max_value=30))
-    return envelope.LegacySeal(draw(st.binary(min_size=16 * blocks, max_size=16 * blocks)),
-                               draw(st.binary(min_size=16, max_size=16)))
+    return envelope.LegacySeal(
+        draw(st.binary(min_size=16 * blocks, max_size=16 * blocks)), draw(st.binary(min_size=16, max_size=16))
+    )
 
 
 @given(jwe_seals())
@@ -40,7 +41,12 @@ def test_jwe_round_trip(seal: envelope.JweSeal) -> None:
     parsed = envelope.parse(text)
     assert isinstance(parsed, envelope.JweSeal)
     assert (parsed.kid, parsed.nonce, parsed.ciphertext, parsed.tag, parsed.protected) == (
-        seal.kid, seal.nonce, seal.ciphertext, seal.tag, seal.protected)
+        seal.kid,
+        seal.nonce,
+        seal.ciphertext,
+        seal.tag,
+        seal.protected,
+    )
     assert parsed.header == {"alg": "dir", "enc": "A256GCM", "kid": seal.kid}
     assert envelope.format_seal(parsed) == text
 
@@ -55,7 +61,7 @@ def test_legacy_round_trip(seal: envelope.LegacySeal) -> None:
 def test_example_article_seal_parses_as_legacy() -> None:
     from conftest import EXAMPLE
 
-    line = next(l for l in EXAMPLE.read_text().splitlines() if l.startswith("secured:"))
+    line = next(text for text in EXAMPLE.read_text().splitlines() if text.startswith("secured:"))
     seal = envelope.parse(line.split('"')[1])
     assert isinstance(seal, envelope.LegacySeal)
     assert len(seal.ciphertext) == 400 and len(seal.iv) == 16
@@ -106,16 +112,16 @@ GOOD_LEGACY = f"{_b64(32)};{_b64(16)}"
         (f"{HEADER}..{_u(12)}.{_u(40)}+.{_u(16)}", "contains '+'"),
         (f"{HEADER}..{_u(12)}.{_u(40)}=.{_u(16)}", "contains '='"),
         (f"{HEADER}..{_u(12)}.{_u(40)[:-1]}B.{_u(16)}", "stray bits"),
-        (_jwe(b'not json'), "not JSON"),
-        (_jwe(b'[1]'), "not a JSON object"),
-        (f"{envelope.b64url_encode(bytes([0xff]))}..{_u(12)}.{_u(40)}.{_u(16)}", "not UTF-8"),
-        (_jwe(b'{\"alg\":\"A256KW\",\"enc\":\"A256GCM\",\"kid\":\"k\"}'), "alg \"A256KW\""),
-        (_jwe(b'{\"alg\":\"dir\",\"enc\":\"A128GCM\",\"kid\":\"k\"}'), "enc \"A128GCM\""),
-        (_jwe(b'{\"alg\":\"dir\",\"enc\":\"A256GCM\"}'), "no key id"),
-        (_jwe(b'{\"alg\":\"dir\",\"enc\":\"A256GCM\",\"kid\":\"k\",\"kid\":\"j\"}'), "twice"),
-        (_jwe(b'{\"alg\":\"dir\",\"enc\":\"A256GCM\",\"kid\":\"k\",\"zip\":\"DEF\"}'), "compression"),
-        (_jwe(b'{\"alg\":\"dir\",\"enc\":\"A256GCM\",\"kid\":\"k\",\"crit\":[\"x\"]}'), "critical"),
-        (_jwe(b'{\"alg\":\"dir\",\"enc\":\"A256GCM\",\"kid\":\"a\\u001bb\"}'), "not a valid key id"),
+        (_jwe(b"not json"), "not JSON"),
+        (_jwe(b"[1]"), "not a JSON object"),
+        (f"{envelope.b64url_encode(bytes([0xFF]))}..{_u(12)}.{_u(40)}.{_u(16)}", "not UTF-8"),
+        (_jwe(b'{"alg":"A256KW","enc":"A256GCM","kid":"k"}'), 'alg "A256KW"'),
+        (_jwe(b'{"alg":"dir","enc":"A128GCM","kid":"k"}'), 'enc "A128GCM"'),
+        (_jwe(b'{"alg":"dir","enc":"A256GCM"}'), "no key id"),
+        (_jwe(b'{"alg":"dir","enc":"A256GCM","kid":"k","kid":"j"}'), "twice"),
+        (_jwe(b'{"alg":"dir","enc":"A256GCM","kid":"k","zip":"DEF"}'), "compression"),
+        (_jwe(b'{"alg":"dir","enc":"A256GCM","kid":"k","crit":["x"]}'), "critical"),
+        (_jwe(b'{"alg":"dir","enc":"A256GCM","kid":"a\\u001bb"}'), "not a valid key id"),
     ],
 )
 def test_malformed(text: str, expected: str) -> None:

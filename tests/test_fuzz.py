@@ -81,9 +81,21 @@ def test_atheris_bounded_run(target: str, tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     shutil.copytree(ROOT / "fuzz" / "corpus" / target, corpus)
     done = subprocess.run(
-        [sys.executable, str(ROOT / "fuzz" / "fuzz.py"), target, f"-max_total_time={FUZZ_SECONDS}",
-         "-rss_limit_mb=2048", "-timeout=10", "-seed=20261126", "-print_final_stats=1", str(corpus)],
-        cwd=tmp_path, capture_output=True, text=True, timeout=FUZZ_SECONDS + 120,
+        [
+            sys.executable,
+            str(ROOT / "fuzz" / "fuzz.py"),
+            target,
+            f"-max_total_time={FUZZ_SECONDS}",
+            "-rss_limit_mb=2048",
+            "-timeout=10",
+            "-seed=20261126",
+            "-print_final_stats=1",
+            str(corpus),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=FUZZ_SECONDS + 120,
     )
     findings = [p for p in tmp_path.iterdir() if p.name.startswith(("crash-", "timeout-", "oom-", "leak-"))]
     detail = "\n".join(f"{p.name}: {p.read_bytes()[:300]!r}" for p in findings)

@@ -48,9 +48,18 @@ def _seal_value() -> str:
 # name -> (bytes, status after verify, what seal does: "error" leaves the file, "sealed" fixes it)
 CASES: dict[str, tuple[Callable[[], bytes], str, str, str]] = {
     "alias-bomb.md": (_bomb, "error", "error", "alias"),
-    "flow-nesting.md": (lambda: b"---\na: " + b"[" * 5000 + b"]" * 5000 + b"\n---\n", "error", "error", "nesting depth"),
-    "block-nesting.md": (lambda: b"---\n" + b"".join(b" " * i + b"k:\n" for i in range(1200)) + b"---\n",
-                         "error", "error", "nesting depth"),
+    "flow-nesting.md": (
+        lambda: b"---\na: " + b"[" * 5000 + b"]" * 5000 + b"\n---\n",
+        "error",
+        "error",
+        "nesting depth",
+    ),
+    "block-nesting.md": (
+        lambda: b"---\n" + b"".join(b" " * i + b"k:\n" for i in range(1200)) + b"---\n",
+        "error",
+        "error",
+        "nesting depth",
+    ),
     "nested-900.md": (lambda: b"---\na: " + b"[" * 900 + b"]" * 900 + b"\n---\n", "error", "error", "100 levels deep"),
     "nested-99.md": (lambda: b"---\na: " + b"[" * 99 + b"]" * 99 + b"\n---\n", "unsealed", "sealed", ""),
     "front-matter-100mb.md": (lambda: b"---\ntitle: " + b"x" * (100 * MB) + b"\n---\n", "error", "error", "limit"),
@@ -64,16 +73,32 @@ CASES: dict[str, tuple[Callable[[], bytes], str, str, str]] = {
     "dup-top.md": (lambda: b"---\ntitle: a\ntitle: b\n---\n", "error", "error", "duplicate key title"),
     "dup-deep.md": (lambda: b"---\na:\n  b:\n    - c: 1\n      c: 2\n---\n", "error", "error", "duplicate key c"),
     "dup-typed.md": (lambda: b"---\nm: {1: a, 0x1: b}\n---\n", "error", "error", "duplicate key 1"),
-    "secured-twice.md": (lambda: b'---\ntitle: t\nsecured: "a;b"\nsecured: "c;d"\n---\n', "error", "error",
-                         "duplicate key secured"),
+    "secured-twice.md": (
+        lambda: b'---\ntitle: t\nsecured: "a;b"\nsecured: "c;d"\n---\n',
+        "error",
+        "error",
+        "duplicate key secured",
+    ),
     "secured-list.md": (lambda: b"---\ntitle: t\nsecured: [1, 2]\n---\n", "error", "sealed", "holds a list"),
     "secured-map.md": (lambda: b"---\ntitle: t\nsecured:\n  a: 1\n---\n", "error", "sealed", "holds a mapping"),
     "secured-number.md": (lambda: b"---\ntitle: t\nsecured: 42\n---\n", "error", "sealed", "holds a number"),
     "secured-null.md": (lambda: b"---\ntitle: t\nsecured:\n---\n", "error", "sealed", "nothing (null)"),
-    "secured-folded.md": (lambda: ("---\ntitle: T\nsecured: >-\n  " + _seal_value()[:60] + "\n  "
-                                   + _seal_value()[60:] + "\n---\n").encode(), "error", "sealed", "whitespace"),
-    "secured-escaped-lines.md": (lambda: ('---\ntitle: T\nsecured: "' + _seal_value()[:60] + '\\\n  '
-                                          + _seal_value()[60:] + '"\n---\nBody text.\n').encode(), "ok", "unchanged", ""),
+    "secured-folded.md": (
+        lambda: (
+            "---\ntitle: T\nsecured: >-\n  " + _seal_value()[:60] + "\n  " + _seal_value()[60:] + "\n---\n"
+        ).encode(),
+        "error",
+        "sealed",
+        "whitespace",
+    ),
+    "secured-escaped-lines.md": (
+        lambda: (
+            '---\ntitle: T\nsecured: "' + _seal_value()[:60] + "\\\n  " + _seal_value()[60:] + '"\n---\nBody text.\n'
+        ).encode(),
+        "ok",
+        "unchanged",
+        "",
+    ),
     "nan-inf.md": (lambda: _sealed("title: t\nscore: .nan\nlimit: -.inf\nvals: [.nan, .inf]\n"), "ok", "unchanged", ""),
     "control-chars.md": (lambda: b"---\ntitle: \x1b[31mred\n---\n", "error", "error", "invalid YAML"),
     "top-level-list.md": (lambda: b"---\n- a\n- b\n---\n", "error", "error", "not a list"),
@@ -111,8 +136,9 @@ def _run(root: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], floa
     command = [str(exe) if exe.exists() else "securedoc", *args]
     env = {**os.environ}
     env.pop("SECUREDOC_KEY", None)
-    done = subprocess.run([sys.executable, "-c", _WRAPPER, *command], cwd=root, capture_output=True, text=True,
-                          env=env, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", _WRAPPER, *command], cwd=root, capture_output=True, text=True, env=env, timeout=120
+    )
     tail = done.stderr.rsplit("@@rss ", 1)[1]
     rss_kb, seconds = tail.split(" @@time ")
     return done, int(rss_kb) / 1024, float(seconds)
@@ -163,8 +189,9 @@ def test_each_case_is_quick(hostile: Path, name: str) -> None:
     assert time.perf_counter() - start < 3.0
 
 
-def test_symlinks_read_only_and_vanishing_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                cli: Callable[..., object]) -> None:
+def test_symlinks_read_only_and_vanishing_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli: Callable[..., object]
+) -> None:
     site, outside = tmp_path / "site", tmp_path / "outside"
     site.mkdir()
     outside.mkdir()

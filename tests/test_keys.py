@@ -37,7 +37,10 @@ def jwk(**overrides: object) -> str:
 def test_load_jwk_and_jwk_set() -> None:
     (key,) = keys_from_jwk_text(jwk(), "test")
     assert (key.kid, key.alg, key.secret_bytes(), key.legacy) == ("k1", "A256GCM", KEY_BYTES, False)
-    keys = keys_from_jwk_text(json.dumps({"keys": [json.loads(jwk()), json.loads(jwk(kid="k2", alg="A128CBC", k="AAAAAAAAAAAAAAAAAAAAAA"))]}), "set")
+    keys = keys_from_jwk_text(
+        json.dumps({"keys": [json.loads(jwk()), json.loads(jwk(kid="k2", alg="A128CBC", k="AAAAAAAAAAAAAAAAAAAAAA"))]}),
+        "set",
+    )
     assert [(k.kid, k.alg, k.bits) for k in keys] == [("k1", "A256GCM", 256), ("k2", "A128CBC", 128)]
     (dir_key,) = keys_from_jwk_text(jwk(alg="dir"), "test")
     assert dir_key.alg == "A256GCM"
@@ -129,7 +132,10 @@ def test_keyring_roles_and_primary() -> None:
     old = generate_key("old", legacy=True)
     ring = Keyring([a, b, old], primary="b", retired=["a"])
     assert [(i.kid, i.role, i.form) for i in ring.describe()] == [
-        ("a", "retired", "current"), ("b", "primary", "current"), ("old", "active", "legacy")]
+        ("a", "retired", "current"),
+        ("b", "primary", "current"),
+        ("old", "active", "legacy"),
+    ]
     assert ring.primary() == b and ring.primary(legacy=True) == old
     assert Keyring([a, old]).primary() == a  # the only current-form key
     with pytest.raises(KeyringError, match="2 A256GCM keys could seal"):
@@ -148,9 +154,13 @@ def test_keyring_roles_and_primary() -> None:
 def test_thumbprint_is_rfc7638() -> None:
     # RFC 7638 section 3.1 uses an RSA key; for "oct" the members are k and kty, in that order.
     key = Key("k1", "A256GCM", KEY_BYTES)
-    expected = base64.urlsafe_b64encode(
-        __import__("hashlib").sha256(('{"k":"' + K_B64URL + '","kty":"oct"}').encode()).digest()
-    ).rstrip(b"=").decode()
+    expected = (
+        base64.urlsafe_b64encode(
+            __import__("hashlib").sha256(('{"k":"' + K_B64URL + '","kty":"oct"}').encode()).digest()
+        )
+        .rstrip(b"=")
+        .decode()
+    )
     assert jwk_thumbprint(key) == expected
 
 

@@ -32,9 +32,12 @@ SECRETS = [CANARY, LEGACY_CANARY]
 
 def _encodings(secret: bytes) -> list[bytes]:
     forms = [
-        secret.hex().encode(), secret.hex().upper().encode(),
-        base64.b64encode(secret), base64.b64encode(secret).rstrip(b"="),
-        base64.urlsafe_b64encode(secret), base64.urlsafe_b64encode(secret).rstrip(b"="),
+        secret.hex().encode(),
+        secret.hex().upper().encode(),
+        base64.b64encode(secret),
+        base64.b64encode(secret).rstrip(b"="),
+        base64.urlsafe_b64encode(secret),
+        base64.urlsafe_b64encode(secret).rstrip(b"="),
     ]
     fragments = [form[:16] for form in forms] + [form[-16:].rstrip(b"=")[-12:] for form in forms]
     return [secret, *forms, *fragments]
@@ -85,7 +88,11 @@ def test_every_command_keeps_the_key_secret(site: Path) -> None:
         (["keys", "list", "--format", "json"], env, None),
         (["keys", "import", "hexed", "--hex"], env, CANARY.hex()),
         (["keys", "import", "b64", "--base64"], env, base64.b64encode(CANARY).decode()),
-        (["keys", "import", "legacy2", "--legacy-cbc", "--base64"], env, base64.urlsafe_b64encode(LEGACY_CANARY).decode()),
+        (
+            ["keys", "import", "legacy2", "--legacy-cbc", "--base64"],
+            env,
+            base64.urlsafe_b64encode(LEGACY_CANARY).decode(),
+        ),
         (["keys", "import", "bad", "--hex"], env, "zz" + CANARY.hex()),
         (["keys", "import", "short", "--hex"], env, CANARY.hex()[:30]),
         (["keys", "import", "canary", "--hex"], env, CANARY.hex()),  # exists: refused
@@ -114,9 +121,15 @@ def test_every_command_keeps_the_key_secret(site: Path) -> None:
     ]
     seen_failures = 0
     for args, run_env, stdin in runs:
-        done = subprocess.run([_exe(), *args], cwd=site, env=run_env, input=stdin.encode() if stdin else None,
-                              capture_output=True, timeout=60,
-                              text=False)
+        done = subprocess.run(
+            [_exe(), *args],
+            cwd=site,
+            env=run_env,
+            input=stdin.encode() if stdin else None,
+            capture_output=True,
+            timeout=60,
+            text=False,
+        )
         assert_clean(done.stdout, f"stdout of {' '.join(args)}")
         assert_clean(done.stderr, f"stderr of {' '.join(args)}")
         assert b"Traceback" not in done.stderr, args
@@ -140,16 +153,24 @@ def test_exceptions_and_reprs_keep_the_key_secret() -> None:
         lambda: keys_from_jwk_text(json.dumps({**key_to_jwk(key), "k": key_to_jwk(key)["k"] + "="}), "x"),
         lambda: Key("x", "A128CBC", CANARY),
         lambda: Keyring([key, Key("canary", "A256GCM", bytes(32))]),
-        lambda: api.unseal(seal_document(parse(b"---\nt: 1\n---\n"), ring).data or b"",
-                           Keyring([Key("canary", "A256GCM", bytes(32))])),
-        lambda: open_seal(envelope.parse("AAAAAAAAAAAAAAAAAAAAAA==;AAAAAAAAAAAAAAAAAAAAAA=="),
-                          Keyring([Key("l", "A128CBC", LEGACY_CANARY)])),
+        lambda: api.unseal(
+            seal_document(parse(b"---\nt: 1\n---\n"), ring).data or b"", Keyring([Key("canary", "A256GCM", bytes(32))])
+        ),
+        lambda: open_seal(
+            envelope.parse("AAAAAAAAAAAAAAAAAAAAAA==;AAAAAAAAAAAAAAAAAAAAAA=="),
+            Keyring([Key("l", "A128CBC", LEGACY_CANARY)]),
+        ),
     ]
     for attempt in attempts:
         with pytest.raises((SecuredocError, ValueError)) as info:
             attempt()
         exc = info.value
-        texts += [str(exc), repr(exc), getattr(exc, "diagnostics", lambda: "")(), repr(exc.__cause__),
-                  repr(exc.__context__)]
+        texts += [
+            str(exc),
+            repr(exc),
+            getattr(exc, "diagnostics", lambda: "")(),
+            repr(exc.__cause__),
+            repr(exc.__context__),
+        ]
     for text in texts:
         assert_clean(text, "exception or repr")

@@ -43,8 +43,10 @@ def hook_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     return {
         **os.environ,
         "PRE_COMMIT_HOME": str(home),
-        "GIT_AUTHOR_NAME": "test", "GIT_AUTHOR_EMAIL": "test@example.invalid",
-        "GIT_COMMITTER_NAME": "test", "GIT_COMMITTER_EMAIL": "test@example.invalid",
+        "GIT_AUTHOR_NAME": "test",
+        "GIT_AUTHOR_EMAIL": "test@example.invalid",
+        "GIT_COMMITTER_NAME": "test",
+        "GIT_COMMITTER_EMAIL": "test@example.invalid",
         "SECUREDOC_KEY": "",
     }
 
@@ -52,7 +54,11 @@ def hook_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 def _try_repo(site: Path, hook: str, env: dict[str, str], *files: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "pre_commit", "try-repo", str(ROOT), hook, "--verbose", "--files", *files],
-        cwd=site, env=env, capture_output=True, text=True, timeout=600,
+        cwd=site,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
 
 

@@ -125,8 +125,12 @@ def test_removed_field_and_changed_body_are_reported() -> None:
 
 def test_reformatting_keeps_the_seal_valid() -> None:
     data = sealed(article('title: "T"\ntags: [a, b]\nn: 0x10\nwhen: 2020-08-15T08:19:00Z\n', body="x\n"))
-    reformatted = (data.replace(b'title: "T"', b"title: 'T'").replace(b"tags: [a, b]", b"tags:\n  - a\n  - b")
-                   .replace(b"n: 0x10", b"n: 16").replace(b"08:19:00Z", b"08:19:00.000+00:00"))
+    reformatted = (
+        data.replace(b'title: "T"', b"title: 'T'")
+        .replace(b"tags: [a, b]", b"tags:\n  - a\n  - b")
+        .replace(b"n: 0x10", b"n: 16")
+        .replace(b"08:19:00Z", b"08:19:00.000+00:00")
+    )
     assert verify_document(parse(reformatted.replace(b"\n", b"\r\n")), RING).status is Status.OK
 
 
@@ -185,6 +189,7 @@ def test_hide_and_restore_round_trip() -> None:
     restored = restore_document(parse(edited), RING)
     assert restored.data is not None
     expected = original.replace(b"title: T", b"title: T2")
+
     def without_seal(data: bytes) -> list[bytes]:
         return [line for line in data.split(b"\n") if not line.startswith(b"secured:")]
 
@@ -339,7 +344,7 @@ def test_blank_lines_after_a_block_scalar_stay_in_place_on_restore() -> None:
     hidden = sealed(original, hide=["e", "f"])
     restored = restore_document(parse(hidden), RING).data
     assert restored is not None
-    drop = lambda blob: [l for l in blob.split(b"\n") if not l.startswith(b"secured:")]  # noqa: E731
+    drop = lambda blob: [line for line in blob.split(b"\n") if not line.startswith(b"secured:")]
     assert drop(restored) == drop(original)
     keep = sealed(b"---\nd: |+\n  0\n\ne: word\n---\n")
     assert parse(keep).get("d").value == "0\n\n"  # type: ignore[union-attr]
@@ -354,7 +359,7 @@ def test_hiding_next_to_a_keep_chomped_scalar() -> None:
     assert parse(hidden).get("f").value == "0\n"  # type: ignore[union-attr]
     restored = restore_document(parse(hidden), RING).data
     assert restored is not None
-    drop = lambda blob: [l for l in blob.split(b"\n") if not l.startswith(b"secured:")]  # noqa: E731
+    drop = lambda blob: [line for line in blob.split(b"\n") if not line.startswith(b"secured:")]
     assert drop(restored) == drop(original)
     # Several hidden fields next to it: each starts where the previous hidden one ended.
     original = sealed(b"---\na: |+\n  0\no0: word\n\na0: word\nb: word\n---\n")

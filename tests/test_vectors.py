@@ -31,8 +31,14 @@ def test_vector_reproduces_exactly(vector: dict) -> None:
     (key,) = keys_from_jwk_text(json.dumps(vector["jwk"]), "vector")
     ring = Keyring([key])
     article = base64.b64decode(vector["article_b64"])
-    out = seal_document(parse(article), ring, Binding(**vector["binding"]), hide=vector["hide"],
-                        legacy=vector["legacy"], _nonce=bytes.fromhex(vector["nonce_hex"]))
+    out = seal_document(
+        parse(article),
+        ring,
+        Binding(**vector["binding"]),
+        hide=vector["hide"],
+        legacy=vector["legacy"],
+        _nonce=bytes.fromhex(vector["nonce_hex"]),
+    )
     assert out.data == base64.b64decode(vector["sealed_article_b64"])
     assert parse(out.data).seal_entry.value == vector["secured"]  # type: ignore[union-attr]
     assert verify_document(parse(out.data), ring).status is Status.OK

@@ -25,7 +25,7 @@ CASES = [
         "name": "current form, simple article",
         "key": CURRENT,
         "nonce": bytes(range(12)),
-        "article": "---\ntitle: \"Hello, world\"\npublishedDateTime: 2020-08-15T08:19:00Z\n"
+        "article": '---\ntitle: "Hello, world"\npublishedDateTime: 2020-08-15T08:19:00Z\n'
         "tags: [news, ai]\nratio: 0.5\ndraft: false\n---\nBody text.\n",
     },
     {
@@ -33,7 +33,7 @@ CASES = [
         "key": CURRENT,
         "nonce": bytes(range(12, 24)),
         "article": "\ufeff---\r\ntitle: Caf\u00e9 \u2713\r\n1: one\r\n'1': string one\r\ntrue: yes\r\n"
-        "score: .nan\r\nlimit: -.inf\r\nday: 2020-08-15\r\nsecured: \"old;value\"\r\n---\r\n# Body\r\n",
+        'score: .nan\r\nlimit: -.inf\r\nday: 2020-08-15\r\nsecured: "old;value"\r\n---\r\n# Body\r\n',
     },
     {
         "name": "current form, one hidden field",
@@ -67,22 +67,27 @@ def main() -> None:
         ring = Keyring([key])
         binding = Binding(**case.get("binding", {}))  # type: ignore[arg-type]
         data = case["article"].encode("utf-8")  # type: ignore[union-attr]
-        out = seal_document(parse(data), ring, binding, hide=case.get("hide", ()), legacy=bool(case.get("legacy")),
-                            _nonce=case["nonce"])  # type: ignore[arg-type]
+        out = seal_document(
+            parse(data), ring, binding, hide=case.get("hide", ()), legacy=bool(case.get("legacy")), _nonce=case["nonce"]
+        )  # type: ignore[arg-type]
         assert out.data is not None
         sealed = parse(out.data)
-        vectors.append({
-            "name": case["name"],
-            "jwk": key_to_jwk(key),
-            "nonce_hex": case["nonce"].hex(),  # type: ignore[union-attr]
-            "binding": case.get("binding", {}),
-            "hide": case.get("hide", []),
-            "legacy": bool(case.get("legacy")),
-            "article_b64": base64.b64encode(data).decode(),
-            "secured": sealed.seal_entry.value,  # type: ignore[union-attr]
-            "sealed_article_b64": base64.b64encode(out.data).decode(),
-        })
-    (HERE / "securedoc-v1.json").write_text(json.dumps({"format": 1, "vectors": vectors}, indent=2, ensure_ascii=False) + "\n")
+        vectors.append(
+            {
+                "name": case["name"],
+                "jwk": key_to_jwk(key),
+                "nonce_hex": case["nonce"].hex(),  # type: ignore[union-attr]
+                "binding": case.get("binding", {}),
+                "hide": case.get("hide", []),
+                "legacy": bool(case.get("legacy")),
+                "article_b64": base64.b64encode(data).decode(),
+                "secured": sealed.seal_entry.value,  # type: ignore[union-attr]
+                "sealed_article_b64": base64.b64encode(out.data).decode(),
+            }
+        )
+    (HERE / "securedoc-v1.json").write_text(
+        json.dumps({"format": 1, "vectors": vectors}, indent=2, ensure_ascii=False) + "\n"
+    )
 
 
 if __name__ == "__main__":
