@@ -25,10 +25,10 @@ from .config import Config
 from .document import DEFAULT_LIMITS, Limits, parse
 from .errors import KeyringError, UsageError
 from .fileio import atomic_replace, cleanup_temp_files, locked_article, read_article, write_target
-from .jobs import Command, Result, Task
+from .jobs import Command, Task
 from .keys import Key, Keyring, load_key_dir, load_key_env, load_key_file
 from .models import Report, RetiredPolicy
-from .payload import DEFAULT_BINDING, Binding, Payload
+from .payload import DEFAULT_BINDING, Binding
 from .seal import Outcome, restore_document, seal_document, unseal_document
 from .verify import Opened, verify_document
 
@@ -358,11 +358,3 @@ def count_files(options: RunOptions) -> int:
             follow_symlinks=options.follow_symlinks,
         )
     )
-
-
-def payload_of(opened: Opened) -> Payload | None:
-    return opened.payload if isinstance(opened.payload, Payload) else None
-
-
-def result_tags(results: Iterable[Result]) -> list[bytes]:
-    return [tag for r in results for tag in r.tags]

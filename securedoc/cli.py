@@ -533,6 +533,16 @@ def _created(path: Path, key: Any) -> None:
         )
 
 
+_dir_option = click.option(
+    "--dir",
+    "folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("keys"),
+    show_default=True,
+    help="Where to write KID.jwk.",
+)
+
+
 def _check_kid(kid: str) -> None:
     if not valid_kid_for_file(kid):
         raise UsageError(
@@ -543,14 +553,7 @@ def _check_kid(kid: str) -> None:
 
 @keys.command(name="new")
 @click.argument("kid")
-@click.option(
-    "--dir",
-    "folder",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("keys"),
-    show_default=True,
-    help="Where to write KID.jwk.",
-)
+@_dir_option
 @click.option("--legacy-cbc", is_flag=True, help="A key for the legacy AES-CBC form (unauthenticated).")
 @click.option(
     "--bits",
@@ -588,14 +591,7 @@ def _read_secret(encoding: str) -> bytes:
 
 @keys.command(name="import")
 @click.argument("kid")
-@click.option(
-    "--dir",
-    "folder",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("keys"),
-    show_default=True,
-    help="Where to write KID.jwk.",
-)
+@_dir_option
 @click.option("--legacy-cbc", is_flag=True, help="The key is for the legacy AES-CBC form (16, 24 or 32 bytes).")
 @click.option("--hex", "encoding", flag_value="hex", help="Standard input holds the key in hex.")
 @click.option(

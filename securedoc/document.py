@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -195,10 +195,6 @@ class Document:
             at = line_start
         return max(at, header_end + 1 if header_end >= 0 else end)
 
-    def entry_text(self, entry: Entry) -> str:
-        start, end = self.entry_region(entry)
-        return self.front_matter[start:end]
-
     def simple_value_span(self, entry: Entry) -> tuple[int, int] | None:
         """The exact span of a one-line, non-empty plain or quoted scalar value, else None."""
         node, key = entry.value_node, entry.key_node
@@ -241,6 +237,27 @@ class Document:
 def body_digest(body: bytes) -> str:
     """SHA-256 (hex) of a body with its line endings normalised (CRLF and CR become LF)."""
     return hashlib.sha256(body.replace(b"\r\n", b"\n").replace(b"\r", b"\n")).hexdigest()
+
+
+def _refuse_ambiguous(front_matter: str, path: str | None) -> None:
+    """Refuse text that YAML readers (or securedoc's line-based edits) would read differently."""
+    checks: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str], str], ...] = (
+        (
+            _DOC_MARKER,
+            lambda m: f"the front matter contains a YAML document marker ('{m.group(1)}') that is not the closing line",
+            "the front matter is one YAML document: remove the marker (or the text after it on that line)",
+        ),
+        (
+            _AMBIGUOUS,
+            lambda m: f"the front matter contains {_AMBIGUOUS_NAMES[m.group()]}",
+            "use LF or CRLF line endings and remove the character",
+        ),
+    )
+    for pattern, message, hint in checks:
+        found = pattern.search(front_matter)
+        if found is not None:
+            line = front_matter.count("\n", 0, found.start()) + _FIRST_LINE
+            raise DocumentError(message(found), path=path, line=line, hint=hint)
 
 
 def _line_of(data: bytes, offset: int) -> int:
@@ -319,22 +336,7 @@ def parse(data: bytes, *, path: str | None = None, limits: Limits = DEFAULT_LIMI
         )
     front_matter = _decode(data, fm_start, fm_end, path)
     _decode(data, body_start, len(data), path)  # the body must be text too
-    marker = _DOC_MARKER.search(front_matter)
-    if marker is not None:
-        raise DocumentError(
-            f"the front matter contains a YAML document marker ('{marker.group(1)}') that is not the closing line",
-            path=path,
-            line=front_matter.count("\n", 0, marker.start()) + _FIRST_LINE,
-            hint="the front matter is one YAML document: remove the marker (or the text after it on that line)",
-        )
-    odd = _AMBIGUOUS.search(front_matter)
-    if odd is not None:
-        raise DocumentError(
-            f"the front matter contains {_AMBIGUOUS_NAMES[odd.group()]}",
-            path=path,
-            line=front_matter.count("\n", 0, odd.start()) + _FIRST_LINE,
-            hint="use LF or CRLF line endings and remove the character",
-        )
+    _refuse_ambiguous(front_matter, path)
     entries, indent, flow, complex_keys = _parse_front_matter(front_matter, path, limits)
     by_ident = {entry.ident: entry for entry in entries}
     return Document(
@@ -468,7 +470,3 @@ def _entries(loader: Any, root: MappingNode, text: str) -> list[Entry]:
         )
     entries.sort(key=lambda e: e.line)
     return entries
-
-
-def names(entries: Sequence[Entry]) -> list[str]:
-    return [entry.name for entry in entries]

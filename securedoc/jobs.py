@@ -7,7 +7,6 @@ failure, expected or not, becomes an ``error`` report for that file so that a ba
 
 from __future__ import annotations
 
-import os
 import traceback
 from dataclasses import dataclass, field
 from typing import Literal
@@ -152,39 +151,24 @@ def run(task: Task, path: str) -> Result:
             return Result(result.report.with_(failed=False), result.tags)
         return result
     except SecuredocError as exc:
-        action = "failed" if task.command != "verify" else None
-        return Result(error_report(path, exc.located(path=path), action=action))
+        return Result(error_report(path, exc.located(path=path), action=_failed(task)))
     except RecursionError:
-        return Result(
-            Report(
-                path,
-                Status.ERROR,
-                message="the file nests too deeply to read safely",
-                action="failed" if task.command != "verify" else None,
-            )
-        )
+        return _error(task, path, "the file nests too deeply to read safely")
     except MemoryError:
-        return Result(
-            Report(
-                path,
-                Status.ERROR,
-                message="out of memory while reading this file",
-                action="failed" if task.command != "verify" else None,
-            )
-        )
+        return _error(task, path, "out of memory while reading this file")
     except Exception as exc:  # a bug: report it for this file, go on with the others
         detail = "".join(traceback.format_exception(exc)) if task.debug else ""
-        return Result(
-            Report(
-                path,
-                Status.ERROR,
-                message=f"internal error ({type(exc).__name__}); the file was left unchanged",
-                hint="please report this bug; run with SECUREDOC_DEBUG=1 for details"
-                + (f"\n{detail}" if detail else ""),
-                action="failed" if task.command != "verify" else None,
-            )
+        return _error(
+            task,
+            path,
+            f"internal error ({type(exc).__name__}); the file was left unchanged",
+            hint="please report this bug; run with SECUREDOC_DEBUG=1 for details" + (f"\n{detail}" if detail else ""),
         )
 
 
-def pid() -> int:
-    return os.getpid()
+def _failed(task: Task) -> str | None:
+    return "failed" if task.command != "verify" else None
+
+
+def _error(task: Task, path: str, message: str, hint: str | None = None) -> Result:
+    return Result(Report(path, Status.ERROR, message=message, hint=hint, action=_failed(task)))

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -231,7 +231,3 @@ def legacy_plaintext(payload: Payload) -> bytes:
     for key, value in payload.fields.values():
         obj[key if type(key) is str else dumps(plain(key))] = plain(value)
     return dumps(obj).encode("utf-8")
-
-
-def names_of(hidden: Collection[str]) -> str:
-    return ", ".join(sorted(hidden))

@@ -7,7 +7,6 @@ payload; compare every bound field, the body digest, and list visible fields tha
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -259,10 +258,3 @@ def error_report(path: str, exc: SecuredocError, **extra: Any) -> Report:
     if exc.field and exc.field not in message:
         message = f"field '{exc.field}': {message}"
     return Report(path, Status.ERROR, message=message, line=exc.line, hint=exc.hint, **extra)
-
-
-def sealed_fields(opened: Opened) -> Sequence[str]:
-    payload = opened.payload
-    if isinstance(payload, Payload):
-        return payload.field_names()
-    return sorted(payload.fields or ())
