@@ -29,6 +29,7 @@ from .keys import (
     Keyring,
     generate_key,
     key_from_raw,
+    load_key_dir,
     valid_kid_for_file,
     write_key_file,
 )
@@ -527,9 +528,16 @@ def _git_ignored_warning(path: Path) -> None:
 def _created(path: Path, key: Any) -> None:
     click.echo(f"created {path} ({key.alg}, {key.bits}-bit, mode 0600)")
     _git_ignored_warning(path)
-    if not key.legacy:
+    if key.legacy:
+        return
+    try:
+        others = [k for k in load_key_dir(path.parent)[0] if not k.legacy and k.kid != key.kid]
+    except SecuredocError:
+        others = []
+    if others:
         _stderr(
-            f"to seal with it: set `primary: {key.kid}` under `keys:` in securedoc.yaml, or pass --primary {key.kid}"
+            f"to seal with it: set `primary: {key.kid}` under `keys:` in securedoc.yaml, or pass --primary {key.kid} "
+            f"(other keys that could seal: {', '.join(sorted(k.kid for k in others))})"
         )
 
 

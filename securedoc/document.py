@@ -362,7 +362,13 @@ def _yaml_error(exc: Exception, text: str, path: str | None) -> DocumentError:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + _FIRST_LINE if mark is not None else None
         problem = exc.problem or "invalid YAML"
-        context = f" ({exc.context})" if exc.context and exc.context != problem else ""
+        context = ""
+        if exc.context and exc.context != problem:
+            started = exc.context_mark
+            if started is not None and mark is not None and started.line != mark.line:
+                context = f" ({exc.context} that starts at line {started.line + _FIRST_LINE})"
+            else:
+                context = f" ({exc.context})"
         column = f", column {mark.column + 1}" if mark is not None else ""
         return DocumentError(f"invalid YAML: {problem}{context}{column}", path=path, line=line, hint=hint)
     if isinstance(exc, yaml.reader.ReaderError):

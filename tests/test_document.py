@@ -53,7 +53,7 @@ def test_empty_front_matter() -> None:
         (b"---\ntitle: a\x00b\n---\n", "NUL byte", 2),
         (b"---\n- a\n- b\n---\n", "not a list", 2),
         (b"---\njust text\n---\n", "not a single value", 2),
-        (b"---\ntitle: [unclosed\n---\n", "invalid YAML", None),
+        (b"---\ntitle: [unclosed\n---\n", "flow sequence that starts at line 2", 3),
         (b"---\na: 1\n b: 2\n---\n", "invalid YAML", 3),
         (b"---\ntitle: x\ntitle: y\n---\n", "duplicate key title", 3),
         (b"---\ntitle: \x07bell\n---\n", "invalid YAML", 2),
