@@ -426,17 +426,29 @@ def _parse_front_matter(text: str, path: str | None, limits: Limits) -> tuple[li
         loader.dispose()
 
 
+_QUESTION = re.compile(r"^( *)\?(?:[ \t]|\r?$)", re.M)
+
+
 def _key_layout(text: str, root: MappingNode) -> tuple[int, bool]:
-    """The indentation of the top-level keys, and whether any is not simply at its line's start
-    (a `? ` complex key, a key after a tag...), which securedoc does not edit around."""
+    """The indentation of the top-level keys, and whether any key is complex: written with `? `,
+    not a plain scalar, or not alone at the start of its line. securedoc does not edit around those."""
     columns = set()
+    complex_keys = False
     for key_node, _ in root.value:
         index = key_node.start_mark.index
         line = text[text.rfind("\n", 0, index) + 1 : index]
-        columns.add(len(line) if not line.strip(" ") else -1)
-    if not columns:
-        return 0, False
-    return min(c for c in columns if c >= 0) if columns - {-1} else 0, -1 in columns or len(columns) > 1
+        if line.strip(" ") or not isinstance(key_node, ScalarNode):
+            complex_keys = True
+        else:
+            columns.add(len(line))
+    indent = min(columns) if columns else 0
+    complex_keys = complex_keys or len(columns) > 1
+    # A `?` indicator on a line of its own puts the key on the lines below it.
+    for question in _QUESTION.finditer(text):
+        if len(question.group(1)) <= indent:
+            complex_keys = True
+            break
+    return indent, complex_keys
 
 
 def _canonical_hint(message: str) -> str:
