@@ -6,9 +6,11 @@ else — another exception, a hang, a broken property — is a finding.
 
 from __future__ import annotations
 
+from yaml.nodes import MappingNode
+
 from securedoc import envelope
-from securedoc.canonical import dumps
-from securedoc.document import Limits, parse
+from securedoc.canonical import CanonicalError, dumps, loader_class
+from securedoc.document import Limits, _entries, _has_aliases, parse
 from securedoc.errors import MalformedSeal, PayloadError, SecuredocError
 from securedoc.keys import Key, Keyring
 from securedoc.payload import decode, decode_legacy, encode
@@ -37,6 +39,8 @@ def check_document(data: bytes) -> None:
         return
     for entry in document.entries:
         dumps(entry.value)
+    fast, general = both_ways(document.front_matter)
+    assert fast == general, "the fast constructor disagrees with the general one"
     verify_document(document, RING)  # never raises: errors become reports
     try:
         outcome = seal_document(document, RING, limits=LIMITS)
@@ -45,6 +49,30 @@ def check_document(data: bytes) -> None:
         return
     new = outcome.data if outcome.data is not None else data
     assert verify_document(parse(new, limits=LIMITS), RING).status.value == "ok", "a fresh seal does not verify"
+
+
+def both_ways(text: str) -> tuple[object, object]:
+    """The top-level entries as securedoc builds them (fast path allowed) and with the general
+    constructors forced, for a document without aliases (the only kind the fast path serves)."""
+
+    def build(general: bool) -> object:
+        loader = loader_class()(text)
+        try:
+            root = loader.get_single_node()
+            if not isinstance(root, MappingNode):
+                return None
+            entries = _entries(loader, root, text, anchors=general)
+            return [(e.name, e.line, dumps(e.value)) for e in entries]
+        except CanonicalError as exc:
+            return ("error", exc.message)
+        except RecursionError:
+            return ("error", "recursion")
+        finally:
+            loader.dispose()
+
+    if _has_aliases(text):
+        return None, None
+    return build(False), build(True)
 
 
 def check_payload(data: bytes) -> None:

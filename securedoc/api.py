@@ -330,10 +330,10 @@ def _cleaning(items: Iterable[batch.Item], cleaned: list[str]) -> Iterator[batch
     folders: set[str] = set()
     for item in items:
         if item.error is None:
-            folder = os.path.dirname(os.path.realpath(item.path))
+            folder = os.path.dirname(item.path)
             if folder not in folders:
                 folders.add(folder)
-                cleaned.extend(cleanup_temp_files(folder))
+                cleaned.extend(cleanup_temp_files(os.path.dirname(os.path.realpath(item.path))))
         yield item
 
 

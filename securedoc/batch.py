@@ -112,14 +112,16 @@ def discover(
             return False
         return exclude.match(rel.replace(os.sep, "/")) is not None
 
-    def once(path: str) -> bool:
-        key = os.path.realpath(path)
+    def once(path: str, real: str | None = None) -> bool:
+        key = real if real is not None else os.path.realpath(path)
         if key in seen:
             return False
         seen.add(key)
         return True
 
-    def walk(folder: str, visited: frozenset[str], top: str) -> Iterator[Item]:
+    def walk(folder: str, real_folder: str, visited: frozenset[str], top: str) -> Iterator[Item]:
+        # real_folder is the folder's real path: a name in it that is not a link is real too,
+        # so only links cost a realpath() (several system calls each).
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except OSError as exc:
@@ -139,16 +141,16 @@ def discover(
             if is_dir:
                 if is_link and not follow_symlinks:
                     continue  # a link to a folder: not followed (loops, and writes outside the tree)
-                real = os.path.realpath(path)
+                real = os.path.realpath(path) if is_link else os.path.join(real_folder, entry.name)
                 if real in visited:
                     continue
-                yield from walk(path, visited | {real}, top)
+                yield from walk(path, real, visited | {real}, top)
             elif _is_markdown(entry.name):
                 if is_link and not os.path.exists(path):
                     yield Item(path, FileAccessError("is a broken symbolic link", path=path))
                 elif is_link and os.path.realpath(path).startswith(top + os.sep):
                     continue  # a link to a file in this tree: the file is visited under its own name
-                elif once(path):
+                elif once(path, None if is_link else os.path.join(real_folder, entry.name)):
                     yield Item(path)
 
     for given in paths:
@@ -162,7 +164,7 @@ def discover(
             if excluded(given):
                 continue
             top = os.path.realpath(given)
-            yield from walk(given, frozenset({top}), top)
+            yield from walk(given, top, frozenset({top}), top)
         elif not os.path.exists(given):
             yield Item(given, FileAccessError("is a broken symbolic link", path=given))
         elif not excluded(given) and once(given):

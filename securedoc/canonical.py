@@ -61,11 +61,17 @@ __all__ = [
     "from_json",
     "plain",
     "check_expansion",
-    "is_valid",
+    "is_tag",
 ]
 
 TAG = "$"
 MERGE_TAG = "tag:yaml.org,2002:merge"
+_STR_TAG = "tag:yaml.org,2002:str"
+_INT_TAG = "tag:yaml.org,2002:int"
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+_NULL_TAG = "tag:yaml.org,2002:null"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+_MAP_TAG = "tag:yaml.org,2002:map"
 _TAGS = frozenset({"float", "timestamp", "date", "binary", "set", "omap", "pairs", "map", "tag"})
 
 _encoder = json.JSONEncoder(
@@ -126,6 +132,46 @@ class CanonicalConstructor(SafeConstructor):
 
     def _leave(self) -> None:
         self._depth -= 1
+
+    def fast(self, node: Node) -> Any:
+        """The canonical value of a node from a document without anchors.
+
+        Builds the common types directly (strings, integers, booleans, nulls, sequences, mappings
+        with string keys) and hands everything else to the regular constructors, which give the
+        same values and the same errors; only PyYAML's per-node bookkeeping (needed for aliases)
+        is skipped. Never call it on a document with anchors: shared nodes would be built twice
+        and a recursive alias would not be caught.
+        """
+        kind = node.__class__
+        tag = node.tag
+        if kind is ScalarNode:
+            if tag == _STR_TAG:
+                return node.value
+            if tag == _INT_TAG:
+                return self.construct_yaml_int(node)  # type: ignore[arg-type]
+            if tag == _BOOL_TAG:
+                return self.bool_values[node.value.lower()]
+            if tag == _NULL_TAG:
+                return None
+            return self.construct_object(node, deep=True)
+        if kind is SequenceNode and tag == _SEQ_TAG:
+            self._enter(node)
+            result = [self.fast(child) for child in node.value]
+            self._leave()
+            return result
+        if kind is MappingNode and tag == _MAP_TAG:
+            self._enter(node)
+            mapping: dict[str, Any] = {}
+            for key_node, value_node in node.value:
+                if key_node.__class__ is not ScalarNode or key_node.tag != _STR_TAG or key_node.value == TAG:
+                    self._leave()
+                    return self.construct_yaml_map(node)  # other keys, merges: the general way
+                mapping[key_node.value] = self.fast(value_node)
+            self._leave()
+            if len(mapping) != len(node.value):
+                return self.construct_yaml_map(node)  # a duplicate key: the general way reports it
+            return mapping
+        return self.construct_object(node, deep=True)
 
     def construct_yaml_float(self, node: ScalarNode) -> Any:
         return _tagged("float", repr(float(super().construct_yaml_float(node))))
@@ -333,35 +379,23 @@ def check_expansion(root: Node, limit: int) -> None:
         sizes[nid] = total
 
 
-def is_valid(value: Any, depth: int = 0) -> bool:
-    """Whether a JSON value is a well-formed canonical value (decoded payloads are checked)."""
-    if depth > 1000:
+def is_tag(value: dict[str, Any]) -> bool:
+    """Whether an object with a ``"$"`` member is a well-formed tag (its children are checked as they
+    are built, by the JSON decoder's object hook)."""
+    kind = value.get(TAG)
+    if not isinstance(kind, str) or kind not in _TAGS:
         return False
-    if value is None or isinstance(value, (bool, int, str)):
-        return True
-    if isinstance(value, list):
-        return all(is_valid(item, depth + 1) for item in value)
-    if not isinstance(value, dict):
-        return False
-    if TAG not in value:
-        return all(is_valid(item, depth + 1) for item in value.values())
-    kind = value[TAG]
-    if not isinstance(kind, str):
-        return False
-    v = value.get("v")
     expected = {TAG, "v", "t"} if kind == "tag" else {TAG, "v"}
-    if kind not in _TAGS or set(value) != expected:
+    if value.keys() != expected:
         return False
+    v = value["v"]
     if kind in ("timestamp", "date", "binary", "float"):
         return isinstance(v, str)
     if kind == "tag":
-        return isinstance(value["t"], str) and is_valid(v, depth + 1)
+        return isinstance(value["t"], str)
     if kind == "set":
-        return isinstance(v, list) and all(is_valid(item, depth + 1) for item in v)
-    return isinstance(v, list) and all(
-        isinstance(pair, list) and len(pair) == 2 and is_valid(pair[0], depth + 1) and is_valid(pair[1], depth + 1)
-        for pair in v
-    )
+        return isinstance(v, list)
+    return isinstance(v, list) and all(isinstance(pair, list) and len(pair) == 2 for pair in v)
 
 
 def from_json(value: Any) -> Any:
@@ -480,6 +514,29 @@ def display(value: Any, limit: int = 120) -> str:
     return text
 
 
+_RESOLVED: dict[str, str] = {}
+
+
+class _CachedResolver(yaml.resolver.Resolver):
+    """PyYAML's resolver, remembered per scalar text: libyaml asks it about every scalar, keys
+    included, and it answers by trying regular expressions. Its answer depends on the text alone
+    (securedoc adds no path resolvers), so remembering it changes nothing but the time."""
+
+    def resolve(self, kind: type, value: Any, implicit: tuple[bool, bool]) -> str:
+        if kind is ScalarNode:
+            if not implicit[0]:
+                return _STR_TAG
+            tag = _RESOLVED.get(value)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+                if len(value) <= 64:
+                    if len(_RESOLVED) >= 100_000:
+                        _RESOLVED.clear()
+                    _RESOLVED[value] = tag
+            return tag
+        return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call,no-any-return]
+
+
 def loader_class() -> type:
     """The fastest available loader class with canonical construction (C parser when present)."""
     return _Loader
@@ -488,11 +545,11 @@ def loader_class() -> type:
 if getattr(yaml, "__with_libyaml__", False):
     from yaml._yaml import CParser as _Parser
 
-    class _Loader(_Parser, CanonicalConstructor, yaml.resolver.Resolver):
+    class _Loader(_Parser, CanonicalConstructor, _CachedResolver):
         def __init__(self, stream: str) -> None:
             _Parser.__init__(self, stream)
             CanonicalConstructor.__init__(self)
-            yaml.resolver.Resolver.__init__(self)
+            _CachedResolver.__init__(self)
 
 else:  # pragma: no cover - PyYAML without libyaml: about 10x slower, same results
 
@@ -502,7 +559,7 @@ else:  # pragma: no cover - PyYAML without libyaml: about 10x slower, same resul
         yaml.parser.Parser,
         yaml.composer.Composer,
         CanonicalConstructor,
-        yaml.resolver.Resolver,
+        _CachedResolver,
     ):
         def __init__(self, stream: str) -> None:
             yaml.reader.Reader.__init__(self, stream)

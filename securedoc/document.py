@@ -15,7 +15,7 @@ import hashlib
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -35,12 +35,12 @@ __all__ = [
 SEAL_FIELD = "secured"
 BOM = b"\xef\xbb\xbf"
 _OPEN = re.compile(rb"---[ \t]*(\r?\n)")
-_CLOSE = re.compile(rb"^(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.M)
+_CLOSE_TAIL = re.compile(rb"[ \t]*(?:\r?\n|\Z)")
 _FIRST_LINE = 2  # the front matter's first line is the file's second
 # YAML 1.1 (libyaml) breaks lines at these too; YAML 1.2 readers (Hugo), editors and securedoc's
 # line-based edits do not. Readers would disagree on the document, so it is refused.
 # `---` or `...` followed by a space, a comment or nothing starts or ends a YAML document.
-_DOC_MARKER = re.compile(r"^(---|\.\.\.)(?:[ \t]|\r?$)", re.M)
+_DOC_MARKER = re.compile(r"(?:^|\n)(---|\.\.\.)(?:[ \t]|\r?\n|\r?\Z)")
 # A byte order mark inside the front matter is dropped by libyaml, which shifts every position after it.
 _AMBIGUOUS = re.compile("\r(?!\n)|[\x85\u2028\u2029\ufeff]")
 _AMBIGUOUS_NAMES = {
@@ -65,8 +65,7 @@ class Limits:
 DEFAULT_LIMITS = Limits()
 
 
-@dataclass(frozen=True, eq=False)
-class Entry:
+class Entry(NamedTuple):
     """One top-level field of the front matter."""
 
     key: Any  # canonical key (almost always a str)
@@ -239,6 +238,27 @@ def body_digest(body: bytes) -> str:
     return hashlib.sha256(body.replace(b"\r\n", b"\n").replace(b"\r", b"\n")).hexdigest()
 
 
+def _find_closing(data: bytes, start: int, end: int) -> tuple[int, int] | None:
+    """The first line `---` or `...` (trailing blanks allowed) at or after ``start``: (line start,
+    body start). bytes.find jumps from candidate to candidate; a multiline regex would not."""
+    best: tuple[int, int] | None = None
+    for marker in (b"---", b"..."):
+        at = start
+        while at < end:
+            found = data.find(marker, at, end)
+            if found < 0:
+                break
+            if best is not None and found >= best[0]:
+                break
+            if found == start or data[found - 1 : found] == b"\n":
+                tail = _CLOSE_TAIL.match(data, found + 3)
+                if tail is not None:
+                    best = (found, tail.end())
+                    break
+            at = found + 1
+    return best
+
+
 def _refuse_ambiguous(front_matter: str, path: str | None) -> None:
     """Refuse text that YAML readers (or securedoc's line-based edits) would read differently."""
     checks: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str], str], ...] = (
@@ -253,10 +273,15 @@ def _refuse_ambiguous(front_matter: str, path: str | None) -> None:
             "use LF or CRLF line endings and remove the character",
         ),
     )
-    for pattern, message, hint in checks:
-        found = pattern.search(front_matter)
+    # Cheap tests first: most front matter has none of these characters at all.
+    lone_cr = "\r" in front_matter and front_matter.count("\r") != front_matter.count("\r\n")
+    odd = lone_cr or any(c in front_matter for c in "\x85\u2028\u2029\ufeff")
+    marker = "\n---" in front_matter or "\n..." in front_matter or front_matter.startswith(("---", "..."))
+    for (pattern, message, hint), needed in zip(checks, (marker, odd), strict=True):
+        found = pattern.search(front_matter) if needed else None
         if found is not None:
-            line = front_matter.count("\n", 0, found.start()) + _FIRST_LINE
+            start = found.start() + (1 if found.group().startswith("\n") else 0)
+            line = front_matter.count("\n", 0, start) + _FIRST_LINE
             raise DocumentError(message(found), path=path, line=line, hint=hint)
 
 
@@ -313,8 +338,8 @@ def parse(data: bytes, *, path: str | None = None, limits: Limits = DEFAULT_LIMI
     newline = opening.group(1).decode("ascii")
     fm_start = opening.end()
     search_end = min(len(data), fm_start + limits.max_front_matter + 8)
-    closing = _CLOSE.search(data, fm_start, search_end)
-    if closing is None or closing.start() - fm_start > limits.max_front_matter:
+    closing = _find_closing(data, fm_start, search_end)
+    if closing is None or closing[0] - fm_start > limits.max_front_matter:
         if len(data) - fm_start > limits.max_front_matter:
             message = (
                 f"the front matter is larger than the limit of {limits.max_front_matter:,} bytes (or never closes)"
@@ -324,8 +349,7 @@ def parse(data: bytes, *, path: str | None = None, limits: Limits = DEFAULT_LIMI
             message = "the front matter never closes: no '---' or '...' line follows the opening '---'"
             hint = "add a line '---' after the last front matter field"
         raise DocumentError(message, path=path, line=1, hint=hint)
-    fm_end = closing.start()
-    body_start = closing.end()
+    fm_end, body_start = closing
     nul = data.find(b"\x00", fm_start, fm_end)
     if nul >= 0:
         raise DocumentError(
@@ -407,7 +431,7 @@ def _parse_front_matter(text: str, path: str | None, limits: Limits) -> tuple[li
             if "&" in text and "*" in text:
                 check_expansion(root, limits.max_expansion)
             indent, complex_keys = _key_layout(text, root)
-            return _entries(loader, root, text), indent, bool(root.flow_style), complex_keys
+            return _entries(loader, root, text, _has_aliases(text)), indent, bool(root.flow_style), complex_keys
         except CanonicalError as exc:
             line = exc.mark.line + _FIRST_LINE if exc.mark is not None else None
             message = exc.message
@@ -426,7 +450,7 @@ def _parse_front_matter(text: str, path: str | None, limits: Limits) -> tuple[li
         loader.dispose()
 
 
-_QUESTION = re.compile(r"^( *)\?(?:[ \t]|\r?$)", re.M)
+_QUESTION = re.compile(r"\n( *)\?(?:[ \t]|\r?\n|\r?\Z)")
 
 
 def _key_layout(text: str, root: MappingNode) -> tuple[int, bool]:
@@ -444,6 +468,9 @@ def _key_layout(text: str, root: MappingNode) -> tuple[int, bool]:
     indent = min(columns) if columns else 0
     complex_keys = complex_keys or len(columns) > 1
     # A `?` indicator on a line of its own puts the key on the lines below it.
+    first = text.lstrip(" ")
+    if first.startswith("?") and (len(text) - len(first)) <= indent and first[1:2] in ("", " ", "\t", "\n", "\r"):
+        complex_keys = True
     for question in _QUESTION.finditer(text):
         if len(question.group(1)) <= indent:
             complex_keys = True
@@ -461,30 +488,48 @@ def _canonical_hint(message: str) -> str:
     return "fix the value in the front matter"
 
 
-def _entries(loader: Any, root: MappingNode, text: str) -> list[Entry]:
-    explicit = [(k, v) for k, v in root.value if k.tag != "tag:yaml.org,2002:merge"]
-    merge_keys = [k for k, _ in root.value if k.tag == "tag:yaml.org,2002:merge"]
+# An alias token: `*name` at the start of a node (after blanks or a flow indicator).
+_ALIAS = re.compile(r"[\s\[{,:]\*[^\s,\[\]{}]")
+
+
+def _has_aliases(text: str) -> bool:
+    """Whether nodes may be shared (aliases). `&` alone is common in URLs; sharing needs `*name`."""
+    return "&" in text and "*" in text and (_ALIAS.search(text) is not None or text.startswith("*"))
+
+
+def _entries(loader: Any, root: MappingNode, text: str, anchors: bool) -> list[Entry]:
+    nodes = list(root.value)  # canonical_pairs flattens merges into root.value: keep the original
     # Every top-level key, merge keys included, bounds the region of the entry before it.
-    key_lines = sorted({text.rfind("\n", 0, k.start_mark.index) + 1 for k, _ in root.value})
-    pairs = loader.canonical_pairs(root)  # merges applied, duplicates rejected
-    entries: list[Entry] = []
-    explicit_by_ident: dict[object, tuple[int, Node, Node]] = {}
-    for position, (key_node, value_node) in enumerate(explicit):
-        key = loader.construct_object(key_node, deep=True)
-        explicit_by_ident[key_identity(key)] = (position, key_node, value_node)
-    for key, value in pairs:
-        ident = key_identity(key)
+    key_lines = sorted({text.rfind("\n", 0, k.start_mark.index) + 1 for k, _ in nodes})
+    next_line = dict(zip(key_lines, [*key_lines[1:], len(text)], strict=False))  # {} has no keys
+    merge_keys = [k for k, _ in nodes if k.tag == "tag:yaml.org,2002:merge"]
+    pairs = None
+    if not anchors and not merge_keys:  # the usual case: build values directly
+        pairs = [(loader.fast(k), loader.fast(v)) for k, v in nodes]
+        if len({key_identity(k) for k, _ in pairs}) != len(pairs):
+            pairs = None  # a duplicate key: the general way reports it with both lines
+    if pairs is None:
+        pairs = loader.canonical_pairs(root)  # merges applied, duplicates rejected
+
+    def entry(key: Any, value: Any, key_node: Node, value_node: Node) -> Entry:
+        limit = next_line[text.rfind("\n", 0, key_node.start_mark.index) + 1]
         name = key if type(key) is str else dumps(key)
-        found = explicit_by_ident.get(ident)
-        if found is None:
-            mark = merge_keys[0].start_mark
-            entries.append(Entry(key, ident, name, mark.line + _FIRST_LINE, value, None, None, len(text)))
-            continue
-        position, key_node, value_node = found
-        own = text.rfind("\n", 0, key_node.start_mark.index) + 1
-        limit = next((start for start in key_lines if start > own), len(text))
-        entries.append(
-            Entry(key, ident, name, key_node.start_mark.line + _FIRST_LINE, value, key_node, value_node, limit)
-        )
+        line = key_node.start_mark.line + _FIRST_LINE
+        return Entry(key, key_identity(key), name, line, value, key_node, value_node, limit)
+
+    if not merge_keys:  # the usual case: pairs and nodes line up, in document order
+        return [entry(k, v, kn, vn) for (k, v), (kn, vn) in zip(pairs, nodes, strict=True)]
+    explicit_by_ident = {
+        key_identity(loader.construct_object(k, deep=True)): (k, v) for k, v in nodes if k not in merge_keys
+    }
+    entries: list[Entry] = []
+    for key, value in pairs:
+        found = explicit_by_ident.get(key_identity(key))
+        if found is None:  # brought in by a top-level << merge: no text of its own
+            name = key if type(key) is str else dumps(key)
+            line = merge_keys[0].start_mark.line + _FIRST_LINE
+            entries.append(Entry(key, key_identity(key), name, line, value, None, None, len(text)))
+        else:
+            entries.append(entry(key, value, *found))
     entries.sort(key=lambda e: e.line)
     return entries

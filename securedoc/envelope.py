@@ -42,7 +42,7 @@ JWE_ALG = "dir"
 JWE_ENC = "A256GCM"
 
 _B64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
-_B64URL = re.compile(r"[A-Za-z0-9_-]*")
+_WHITESPACE = re.compile(r"\s")
 _MAX_KID = 128
 _MAX_HEADER = 4096
 
@@ -82,15 +82,30 @@ def b64url_encode(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
+_URL_VALUES = {c: i for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")}
+_STD_VALUES = {c: i for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")}
+
+
+def _stray_bits(last: str, data_chars: int, values: dict[str, int]) -> bool:
+    """Whether the last character of canonical base64 carries bits beyond the data (RFC 4648 3.5).
+    With 2 data characters in the last quantum the low 4 bits are unused, with 3 the low 2."""
+    unused = {2: 0xF, 3: 0x3}.get(data_chars % 4, 0)
+    return bool(values.get(last, 0) & unused)
+
+
 def b64url_decode(text: str, what: str) -> bytes:
     """Strict, canonical base64url without padding (RFC 7515 section 2)."""
-    if not _B64URL.fullmatch(text):
+    if "+" in text or "/" in text or "=" in text or not text.isascii():
         bad = next(c for c in text if not (c.isascii() and (c.isalnum() or c in "-_")))
         raise MalformedSeal(f"the {what} is not base64url: it contains {_show_char(bad)}")
     if len(text) % 4 == 1:
         raise MalformedSeal(f"the {what} is not valid base64url: its length ({len(text)}) is impossible")
-    data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    if b64url_encode(data) != text:
+    try:
+        data = base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
+    except (binascii.Error, ValueError):
+        bad = next((c for c in text if not (c.isalnum() or c in "-_")), "?")
+        raise MalformedSeal(f"the {what} is not base64url: it contains {_show_char(bad)}") from None
+    if text and _stray_bits(text[-1], len(text), _URL_VALUES):
         raise MalformedSeal(f"the {what} is not canonical base64url (its last character has stray bits)")
     return data
 
@@ -111,7 +126,8 @@ def _b64_decode(text: str, what: str) -> bytes:
         data = base64.b64decode(text, validate=True)
     except binascii.Error:
         raise MalformedSeal(f"the {what} is not valid base64 (misplaced '=' padding)") from None
-    if base64.b64encode(data).decode("ascii") != text:
+    body = text.rstrip("=")
+    if body and _stray_bits(body[-1], len(body), _STD_VALUES):
         raise MalformedSeal(f"the {what} is not canonical base64 (its last character has stray bits)")
     return data
 
@@ -214,9 +230,11 @@ def parse(text: str) -> Seal:
         raise MalformedSeal(f"a seal is a string, not {type(text).__name__}")
     if not text:
         raise MalformedSeal("the seal is empty")
-    stripped = text.strip()
-    if stripped != text or any(c.isspace() for c in text):
+    if any(c in text for c in " \t\n\r\x0b\x0c") or (not text.isascii() and _WHITESPACE.search(text)):
         raise MalformedSeal("the seal contains whitespace or line breaks; a seal is one unbroken string")
+    if not text.isascii():
+        bad = next(c for c in text if not c.isascii())
+        raise MalformedSeal(f"the seal contains {_show_char(bad)}; a seal is plain ASCII")
     if ";" in text:
         parts = text.split(";")
         if len(parts) != 2:

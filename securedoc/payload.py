@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .canonical import TAG, dumps, from_json, is_valid, key_identity, plain
+from .canonical import TAG, dumps, from_json, is_tag, key_identity, plain
 from .document import SEAL_FIELD, Document, Entry, body_digest
 from .errors import PayloadError
 
@@ -144,18 +144,29 @@ def encode(payload: Payload) -> bytes:
         ) from None
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise PayloadError(f"the payload names '{key}' twice")
-        result[key] = value
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """Each JSON object as it is built: no duplicate members, and a tag must be a well-formed tag."""
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise PayloadError(f"the payload names '{key}' twice")
+            seen.add(key)
+    if TAG in result and not is_tag(result):
+        raise PayloadError("the payload holds a malformed tagged value")
     return result
+
+
+def _no_float(text: str) -> Any:
+    raise PayloadError("the payload holds a bare number that is not an integer (floats are tagged)")
 
 
 def _load_json(data: bytes) -> Any:
     try:
-        return json.loads(data.decode("utf-8"), object_pairs_hook=_no_duplicates)
+        return json.loads(
+            data.decode("utf-8"), object_pairs_hook=_object, parse_float=_no_float, parse_constant=_no_float
+        )
     except UnicodeDecodeError:
         raise PayloadError("the payload is not UTF-8 text") from None
     except json.JSONDecodeError as exc:
@@ -181,7 +192,7 @@ def decode(data: bytes) -> Payload:
     if unknown:
         raise PayloadError(f"the payload has unknown members: {', '.join(sorted(unknown))}")
     raw_fields = obj.get("fields")
-    if not isinstance(raw_fields, dict) or not is_valid(raw_fields):
+    if not isinstance(raw_fields, dict):
         raise PayloadError("the payload's fields are not a canonical mapping")
     fields: dict[object, tuple[Any, Any]] = {}
     if raw_fields.get(TAG) == "map":

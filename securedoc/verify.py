@@ -158,13 +158,16 @@ def compare(document: Document, opened: Opened) -> tuple[list[FieldDiff], list[s
                 diffs.append(FieldDiff(name, entry.line, plain(sealed), plain(entry.value)))
         unsealed = [e.name for e in document.entries if e.ident != SEAL_FIELD and e.name not in sealed_names]
     else:
-        for ident, (key, sealed) in payload.fields.items():
-            name = key if type(key) is str else dumps(key)
-            entry = document._by_ident.get(ident)
-            if entry is None:
-                diffs.append(FieldDiff(name, seal_line, sealed, None, "missing"))
-            elif dumps(entry.value) != dumps(sealed):
-                diffs.append(FieldDiff(name, entry.line, sealed, entry.value))
+        visible = [document._by_ident.get(ident) for ident in payload.fields]
+        sealed_values = [sealed for _, sealed in payload.fields.values()]
+        # One comparison for the whole payload; field by field only when something differs.
+        if None in visible or dumps(sealed_values) != dumps([e.value for e in visible if e is not None]):
+            for (key, sealed), entry in zip(payload.fields.values(), visible, strict=True):
+                name = key if type(key) is str else dumps(key)
+                if entry is None:
+                    diffs.append(FieldDiff(name, seal_line, sealed, None, "missing"))
+                elif dumps(entry.value) != dumps(sealed):
+                    diffs.append(FieldDiff(name, entry.line, sealed, entry.value))
         if payload.body_sha256 is not None:
             digest = body_digest(document.body)
             if digest != payload.body_sha256:

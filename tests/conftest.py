@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from hypothesis import HealthCheck, settings
 from securedoc.keys import Key, Keyring, key_to_jwk
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "fuzz"))  # the fuzz harness's checks are shared with the tests
 DATA = Path(__file__).resolve().parent / "data"
 EXAMPLE = ROOT / "examples" / "2020-08-15-clearview-ai-ice.md"
 CORPUS = ROOT.parent / "shared" / "corpora" / "hugo-docs" / "content"

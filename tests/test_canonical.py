@@ -5,8 +5,10 @@ from __future__ import annotations
 import math
 
 import pytest
+from conftest import CORPUS
 from hypothesis import given
 from hypothesis import strategies as st
+from strategies import Generated, articles
 
 from securedoc.canonical import dumps, from_json, plain, to_python
 from securedoc.document import parse
@@ -182,3 +184,48 @@ def test_float_text_round_trips(number: float) -> None:
     text = canon(f"!!float {number!r}".replace("nan", ".nan").replace("inf", ".inf"))
     back = to_python(__import__("json").loads(text))
     assert (math.isnan(back) and math.isnan(number)) or back == number
+
+
+def _both_ways(text: str) -> tuple[object, object]:
+    """Top-level entries as securedoc builds them (fast path allowed) and with general constructors."""
+    import harness  # fuzz/harness.py: the same comparison the fuzzer makes
+
+    return harness.both_ways(text)
+
+
+@given(articles())
+def test_fast_construction_builds_what_the_general_constructors_build(gen: Generated) -> None:
+    doc = parse(gen.data)
+    fast, general = _both_ways(doc.front_matter)
+    assert fast == general
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: 1\nb: [1, 2, {c: d}]\nc: {x: y}\n",
+        "a: {1: x, '1': y}\n",
+        "a: {$: x}\n",
+        "a: {k: 1, k: 2}\n",
+        "a: !!set {x, y}\nb: !!omap [x: 1]\nc: !foo [1]\nd: !!str 12\ne: !!int '7'\n",
+        "a: [yes, No, ~, null, 0x1F, 0o7, 1_000, -2, +3, 190:20:30, .5, 2020-01-02]\n",
+        "a:\n  - - - deep: [true]\n",
+        "a: {b: {c: {d: [1, {e: f}]}}}\n",
+        "a: &x [1]\nc: {<<: {k: v}, k2: v2}\n",
+        "<<: {k: v}\nk2: v2\n",
+        "? complex\n: value\n",
+        "a: !!binary aGVsbG8=\nb: !!timestamp 2020-1-2\n",
+        "1: int key\ntrue: bool key\n'x': y\n",
+    ],
+)
+def test_fast_construction_on_tricky_yaml(text: str) -> None:
+    fast, general = _both_ways(text)
+    assert fast == general
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpora/hugo-docs is not present in this checkout")
+def test_fast_construction_on_the_hugo_corpus() -> None:
+    for page in sorted(CORPUS.rglob("*.md")):
+        doc = parse(page.read_bytes())
+        fast, general = _both_ways(doc.front_matter)
+        assert fast == general, page
