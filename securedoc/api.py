@@ -223,7 +223,7 @@ class RunOptions:
     follow_symlinks: bool = False
     changed: str | None = None
     debug: bool = False
-    new_tags: list[bytes] = field(default_factory=list)
+    new_tags: bytearray = field(default_factory=bytearray)  # 16 bytes a tag: flat, not a list
     cleaned: list[str] = field(default_factory=list)
 
 
@@ -321,7 +321,8 @@ def run(options: RunOptions) -> Iterator[Report]:
         items = _cleaning(items, options.cleaned)
     jobs = options.jobs or config.jobs or batch.default_jobs()
     for result in batch.map_ordered(task, items, jobs=jobs):
-        options.new_tags.extend(result.tags)
+        for tag in result.tags:
+            options.new_tags += tag
         yield result.report
 
 

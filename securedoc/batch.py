@@ -102,7 +102,15 @@ def discover(
 ) -> Iterator[Item]:
     """The files under ``paths``, sorted, each once. Missing paths become error items."""
     base_dir = str((base or Path.cwd()).resolve())
+    # Remembering every file would make memory grow with the archive. A file can only come twice
+    # through a link or when the paths given overlap, so only then is it remembered.
     seen: set[str] = set()
+    reals = [os.path.realpath(p) for p in paths if os.path.isdir(p)]
+    overlapping = (
+        len(paths) > len(reals)  # files given one by one
+        or len(set(reals)) != len(reals)
+        or any(a.startswith(b.rstrip(os.sep) + os.sep) for a in reals for b in reals if a != b)
+    )
 
     def excluded(path: str) -> bool:
         if exclude is None:
@@ -113,6 +121,8 @@ def discover(
         return exclude.match(rel.replace(os.sep, "/")) is not None
 
     def once(path: str, real: str | None = None) -> bool:
+        if real is not None and not overlapping and not follow_symlinks:
+            return True  # a plain file in a tree walked once: it cannot come again
         key = real if real is not None else os.path.realpath(path)
         if key in seen:
             return False

@@ -9,8 +9,10 @@ edited entry can never make a changed article pass. Changing a key, a setting, o
 cache format makes every old entry useless (they are simply never hit again).
 
 Only clean results are cached: ``ok`` with no warnings for ``verify``, "nothing to do" for
-``seal``. The file is ``DIR/securedoc-cache-v1``: an 8-byte magic, then tags, newest last; it is
-rewritten atomically at the end of a run and keeps at most :data:`MAX_ENTRIES` tags.
+``seal``. Each purpose has one file, ``DIR/securedoc-cache-v1-verify`` and ``-seal``: an 8-byte
+magic, then 16-byte tags, newest last; it is rewritten atomically at the end of a run and keeps at
+most :data:`MAX_ENTRIES` tags. In memory the tags are one sorted bytes object (16 bytes a tag),
+shared by forked workers.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from .crypto import random_bytes
 from .errors import ConfigError
 from .keys import Keyring
 
-__all__ = ["CacheView", "VerificationCache", "MAX_ENTRIES", "derive_cache_key"]
+__all__ = ["CacheView", "TagSet", "VerificationCache", "MAX_ENTRIES", "derive_cache_key", "TAG_SIZE"]
 
 MAGIC = b"SDCACHE1"
 TAG_SIZE = 16
@@ -47,12 +49,46 @@ def derive_cache_key(keyring: Keyring, settings: dict[str, Any]) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"securedoc cache v1", info=info).derive(bytes(material))
 
 
+class TagSet:
+    """Tags in one sorted bytes object, searched by bisection: 16 bytes a tag and one Python
+    object (a set of bytes objects costs about 80 bytes a tag)."""
+
+    __slots__ = ("_blob", "_count")
+
+    def __init__(self, tags: Iterable[bytes] = ()) -> None:
+        unique = sorted(set(tags))
+        self._blob = b"".join(unique)
+        self._count = len(unique)
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __contains__(self, tag: object) -> bool:
+        if not isinstance(tag, bytes) or len(tag) != TAG_SIZE:
+            return False
+        blob, low, high = self._blob, 0, self._count
+        while low < high:
+            mid = (low + high) // 2
+            probe = blob[mid * TAG_SIZE : (mid + 1) * TAG_SIZE]
+            if probe < tag:
+                low = mid + 1
+            elif probe > tag:
+                high = mid
+            else:
+                return True
+        return False
+
+
+def _split(blob: bytes) -> Iterable[bytes]:
+    return (blob[i : i + TAG_SIZE] for i in range(0, len(blob), TAG_SIZE))
+
+
 @dataclass(frozen=True)
 class CacheView:
     """What a worker needs: the derived key and the known tags. Picklable."""
 
     key: bytes
-    tags: frozenset[bytes]
+    tags: TagSet
 
     def __repr__(self) -> str:  # never show the derived key
         return f"CacheView({len(self.tags)} tags)"
@@ -69,40 +105,43 @@ class CacheView:
 
 
 class VerificationCache:
-    """The cache folder: load tags, hand a view to workers, save new tags atomically."""
+    """One purpose's cache file: load its tags, hand a view to workers, save new tags atomically."""
 
     def __init__(self, folder: Path, keyring: Keyring, settings: dict[str, Any]) -> None:
         self.folder = folder
-        self.path = folder / FILE_NAME
-        self._order = self._load()
-        self.view = CacheView(derive_cache_key(keyring, settings), frozenset(self._order))
+        self.path = folder / f"{FILE_NAME}-{settings.get('purpose', 'verify')}"
+        self._stored = self._load()
+        self.view = CacheView(derive_cache_key(keyring, settings), TagSet(_split(self._stored)))
 
-    def _load(self) -> list[bytes]:
+    def _load(self) -> bytes:
         try:
             data = self.path.read_bytes()
         except FileNotFoundError:
-            return []
+            return b""
         except OSError as exc:
             raise ConfigError(
                 f"{self.path}: cannot read the cache: {exc.strerror}",
                 hint="remove the cache folder or choose another with --cache",
             ) from None
         if not data.startswith(MAGIC) or (len(data) - len(MAGIC)) % TAG_SIZE:
-            return []  # not ours or damaged: start afresh (it only costs time)
-        body = memoryview(data)[len(MAGIC) :]
-        return [bytes(body[i : i + TAG_SIZE]) for i in range(0, len(body), TAG_SIZE)]
+            return b""  # not ours or damaged: start afresh (it only costs time)
+        return data[len(MAGIC) :]
 
-    def save(self, new_tags: Iterable[bytes]) -> None:
-        added = [tag for tag in dict.fromkeys(new_tags) if tag not in self.view.tags]
+    def save(self, new_tags: bytes | bytearray) -> None:
+        """Add tags (16 bytes each, concatenated), keeping the newest :data:`MAX_ENTRIES`."""
+        added = bytearray()
+        for tag in _split(bytes(new_tags)):
+            if tag not in self.view.tags:
+                added += tag
         if not added:
             return
-        tags = (self._order + added)[-MAX_ENTRIES:]
+        tags = (self._stored + bytes(added))[-MAX_ENTRIES * TAG_SIZE :]
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            temp = self.folder / f".{FILE_NAME}.{os.getpid()}.{random_bytes(6).hex()}.tmp"
+            temp = self.folder / f".{self.path.name}.{os.getpid()}.{random_bytes(6).hex()}.tmp"
             with open(temp, "wb") as handle:
                 handle.write(MAGIC)
-                handle.write(b"".join(tags))
+                handle.write(tags)
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(temp, self.path)

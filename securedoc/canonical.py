@@ -530,7 +530,7 @@ class _CachedResolver(yaml.resolver.Resolver):
             if tag is None:
                 tag = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
                 if len(value) <= 64:
-                    if len(_RESOLVED) >= 100_000:
+                    if len(_RESOLVED) >= 10_000:  # bounded: common keys and values come back at once
                         _RESOLVED.clear()
                     _RESOLVED[value] = tag
             return tag

@@ -62,11 +62,11 @@ def test_planted_or_edited_entries_cannot_pass_a_tampered_article(tmp_path: Path
         os.urandom(16),
     ]
     cache.mkdir()
-    (cache / FILE_NAME).write_bytes(MAGIC + b"".join(forged))
+    (cache / f"{FILE_NAME}-verify").write_bytes(MAGIC + b"".join(forged))
     report = verify_run(tmp_path / "c", ring, cache)[0]
     assert report.status is Status.MISMATCH and not report.extra.get("cached")
     # Editing the cache file after a good run does not help either.
-    assert b"EVIL" not in (cache / FILE_NAME).read_bytes()
+    assert b"EVIL" not in (cache / f"{FILE_NAME}-verify").read_bytes()
 
 
 def test_cache_is_keyed_to_the_keyring_and_settings(tmp_path: Path, ring: Keyring, other_key: Key) -> None:
@@ -82,9 +82,9 @@ def test_cache_is_keyed_to_the_keyring_and_settings(tmp_path: Path, ring: Keyrin
 def test_cache_file_holds_no_key_material(tmp_path: Path, ring: Keyring, key: Key) -> None:
     sealed_tree(tmp_path / "c", ring, 3)
     verify_run(tmp_path / "c", ring, tmp_path / "cache")
-    blob = (tmp_path / "cache" / FILE_NAME).read_bytes()
+    blob = (tmp_path / "cache" / f"{FILE_NAME}-verify").read_bytes()
     assert key.secret_bytes() not in blob and len(blob) == len(MAGIC) + 3 * 16
-    assert "tags" in repr(VerificationCache(tmp_path / "cache", ring, {}).view)
+    assert "3 tags" in repr(VerificationCache(tmp_path / "cache", ring, {"purpose": "verify"}).view)
 
 
 def test_seal_with_cache_skips_unchanged_files(tmp_path: Path, ring: Keyring, key: Key) -> None:
@@ -97,3 +97,16 @@ def test_seal_with_cache_skips_unchanged_files(tmp_path: Path, ring: Keyring, ke
         assert all(r.action == "unchanged" for r in reports)
         assert all(bool(r.extra.get("cached")) is expected_cached for r in reports)
     json.dumps([r.path for r in reports])
+
+
+def test_tag_set_bisection() -> None:
+    import os as _os
+
+    from securedoc.cache import TagSet
+
+    tags = [_os.urandom(16) for _ in range(1000)]
+    tag_set = TagSet(tags + tags[:10])
+    assert len(tag_set) == 1000
+    assert all(t in tag_set for t in tags)
+    assert not any(_os.urandom(16) in tag_set for _ in range(1000))
+    assert b"short" not in tag_set and "text" not in tag_set and bytes(16) not in TagSet()
