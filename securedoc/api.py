@@ -87,7 +87,8 @@ def load_keyring(
         if folder is None:
             folder = Path("keys")
         if explicit or folder.is_dir():
-            found, notes = load_key_dir(folder)
+            shown = os.path.relpath(folder)
+            found, notes = load_key_dir(Path(shown) if not shown.startswith("..") else folder)
             keys.extend(found)
             warnings.extend(notes)
         looked.append(f"{folder}/")

@@ -134,28 +134,31 @@ class Renderer:
 class TextRenderer(Renderer):
     """``path:line: status: message``, one line per problem, like a compiler: editors can jump to it."""
 
+    def _shown(self, r: Report) -> bool:
+        """Problems and changes always; quiet successes only with --verbose."""
+        if r.status is Status.UNSEALED and self.unsealed == "ignore":
+            return self.verbose
+        if self.verbose or r.warnings:
+            return True
+        if r.action in ("unchanged", "current"):
+            return False
+        return r.action is not None or r.status is not Status.OK
+
     def report(self, r: Report) -> None:
-        show_ok = self.verbose
-        quiet_status = r.status is Status.OK or (r.status is Status.UNSEALED and self.unsealed == "ignore")
-        if r.action in ("unchanged", "current") and not self.verbose and not r.warnings:
+        if not self._shown(r):
             return
-        lines = []
         where = r.path if r.line is None else f"{r.path}:{r.line}"
         label = r.action or r.status.value
-        if r.action and r.status in (Status.MISMATCH, Status.ERROR) and r.action in ("refused", "failed"):
+        if r.action in ("refused", "failed") and r.status in (Status.MISMATCH, Status.ERROR):
             label = f"{r.action} ({r.status.value})"
-        if quiet_status and not r.action and not show_ok and not r.warnings:
-            return
-        key = f" (key '{r.kid}')" if r.kid and r.status is Status.OK else ""
-        lines.append(f"{where}: {label}: {r.message}{key}")
+        key = f" (key '{r.kid}')" if r.kid and r.status is Status.OK and f"'{r.kid}'" not in r.message else ""
+        lines = [f"{where}: {label}: {r.message}{key}"]
         for diff in r.fields:
             at = f"{r.path}:{diff.line}" if diff.line is not None else r.path
             lines.append(f"  {at}: {_describe_diff(diff)}")
-        for warning in r.warnings:
-            lines.append(f"  warning: {warning}")
+        lines.extend(f"  warning: {warning}" for warning in r.warnings)
         if self.verbose or r.status is not Status.OK:
-            for note in r.notes:
-                lines.append(f"  note: {note}")
+            lines.extend(f"  note: {note}" for note in r.notes)
         if r.hint and (r.status is not Status.OK or r.action == "refused"):
             lines.append(f"  hint: {r.hint}")
         self.out.write("\n".join(lines) + "\n")
