@@ -313,7 +313,8 @@ def seal(
     is_flag=False,
     flag_value="HEAD",
     default=None,
-    help="Only Markdown files git reports as changed since REV (default HEAD), and new ones.",
+    help="Only Markdown files git reports as changed since REV (default HEAD), and new ones. "
+    "Write --changed=REV, or put --changed after the paths.",
 )
 @click.option("--no-cache", is_flag=True, help="Ignore the cache configured in securedoc.yaml.")
 @batch_options()
