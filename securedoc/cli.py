@@ -217,6 +217,13 @@ def _cache_dir(config: Config, cache_dir: Path | None) -> Path | None:
     return cache_dir if cache_dir is not None else config.cache
 
 
+_unsealed_option = click.option(
+    "--unsealed",
+    type=click.Choice(["error", "warn", "ignore"]),
+    help="Whether an article without a seal fails the run: error (default, or from securedoc.yaml), warn, or ignore.",
+)
+
+
 # -- seal / verify / rotate ----------------------------------------------------------------------
 
 
@@ -297,11 +304,7 @@ def seal(
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
 @key_options
-@click.option(
-    "--unsealed",
-    type=click.Choice(["error", "warn", "ignore"]),
-    help="What an article without a seal is (default error, or from securedoc.yaml).",
-)
+@_unsealed_option
 @click.option(
     "--retired",
     type=click.Choice(["warn", "error"]),
@@ -371,11 +374,7 @@ def verify(
 @key_options
 @click.option("--to", "to_kid", metavar="KID", help="The key to re-seal with (default: the primary key).")
 @click.option("--dry-run", is_flag=True, help="Say what would be rotated; write nothing.")
-@click.option(
-    "--unsealed",
-    type=click.Choice(["error", "warn", "ignore"]),
-    help="Whether an article without a seal fails the run (default error).",
-)
+@_unsealed_option
 @batch_options()
 @click.pass_context
 def rotate(
