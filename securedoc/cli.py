@@ -123,7 +123,7 @@ def key_options(f: F) -> F:
     return f
 
 
-def batch_options(formats: tuple[str, ...] = FORMATS) -> Callable[[F], F]:
+def batch_options(formats: tuple[str, ...] = FORMATS, *, cache: bool = True) -> Callable[[F], F]:
     def decorate(f: F) -> F:
         f = click.option(
             "--follow-symlinks",
@@ -137,12 +137,13 @@ def batch_options(formats: tuple[str, ...] = FORMATS) -> Callable[[F], F]:
         )(f)
         f = click.option("-v", "--verbose", is_flag=True, help="Also list files that are fine.")(f)
         f = click.option("-q", "--quiet", is_flag=True, help="No summary, no progress.")(f)
-        f = click.option(
-            "--cache",
-            "cache_dir",
-            type=click.Path(file_okay=False, path_type=Path),
-            help="Verification cache folder: skip files whose exact bytes already passed.",
-        )(f)
+        if cache:
+            f = click.option(
+                "--cache",
+                "cache_dir",
+                type=click.Path(file_okay=False, path_type=Path),
+                help="Verification cache folder: skip files whose exact bytes already passed.",
+            )(f)
         f = click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes (default: one per core).")(
             f
         )
@@ -375,7 +376,7 @@ def verify(
 @click.option("--to", "to_kid", metavar="KID", help="The key to re-seal with (default: the primary key).")
 @click.option("--dry-run", is_flag=True, help="Say what would be rotated; write nothing.")
 @_unsealed_option
-@batch_options()
+@batch_options(cache=False)  # rotate always verifies in full before re-sealing
 @click.pass_context
 def rotate(
     ctx: click.Context,
@@ -389,7 +390,6 @@ def rotate(
     unsealed: str | None,
     fmt: str,
     jobs: int | None,
-    cache_dir: Path | None,
     quiet: bool,
     verbose: bool,
     progress: bool | None,
@@ -448,9 +448,7 @@ def _payload_view(opened: Any) -> dict[str, Any]:
 @key_options
 @click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True)
 @click.option("--restore", is_flag=True, help="Put hidden fields back into the visible front matter.")
-@click.pass_context
 def open_(
-    ctx: click.Context,
     path: str,
     key_files: tuple[Path, ...],
     keys_dir: Path | None,

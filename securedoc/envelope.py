@@ -175,7 +175,7 @@ def _parse_header(segment: str) -> dict[str, Any]:
     return header
 
 
-def _parse_jwe(text: str, parts: list[str]) -> JweSeal:
+def _parse_jwe(parts: list[str]) -> JweSeal:
     protected, encrypted_key, nonce_b64, ciphertext_b64, tag_b64 = parts
     header = _parse_header(protected)
     alg, enc, kid = header.get("alg"), header.get("enc"), header.get("kid")
@@ -246,7 +246,7 @@ def parse(text: str) -> Seal:
         return _parse_legacy(parts)
     parts = text.split(".")
     if len(parts) == 5:
-        return _parse_jwe(text, parts)
+        return _parse_jwe(parts)
     if len(parts) > 1:
         raise MalformedSeal(
             f"the seal has {len(parts)} parts separated by '.'; a JWE compact serialization has exactly 5"
