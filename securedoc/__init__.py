@@ -40,7 +40,7 @@ from .errors import (
 from .keys import Key, Keyring, generate_key, key_from_raw, keys_from_jwk_text, load_key_file
 from .models import FieldDiff, Report, Status
 from .payload import Binding
-from .verify import Opened
+from .sealing import Opened
 
 __all__ = [
     "__version__",

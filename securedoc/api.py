@@ -29,8 +29,9 @@ from .jobs import Command, Task
 from .keys import Key, Keyring, load_key_dir, load_key_env, load_key_file
 from .models import Report, RetiredPolicy
 from .payload import DEFAULT_BINDING, Binding
-from .seal import Outcome, restore_document, seal_document, unseal_document
-from .verify import Opened, verify_document
+from .seal import Outcome, restore_document, seal_document
+from .sealing import Opened, open_document
+from .verify import verify_document
 
 __all__ = [
     "load_keyring",
@@ -141,7 +142,7 @@ def verify(
 
 def unseal(source: Source, keyring: Keyring, *, limits: Limits = DEFAULT_LIMITS) -> Opened:
     """Decrypt an article's seal: which key opened it and the payload it holds."""
-    return unseal_document(parse(_bytes(source), limits=limits), keyring)
+    return open_document(parse(_bytes(source), limits=limits), keyring)
 
 
 # -- one article, on disk ------------------------------------------------------------------------
@@ -156,7 +157,7 @@ def verify_file(
 
 def open_file(path: str | Path, keyring: Keyring, *, limits: Limits = DEFAULT_LIMITS) -> Opened:
     data, _ = read_article(str(path), limits)
-    return unseal_document(parse(data, path=str(path), limits=limits), keyring)
+    return open_document(parse(data, path=str(path), limits=limits), keyring)
 
 
 def _rewrite(path: str, outcome_of: Any, limits: Limits, dry_run: bool) -> Outcome:

@@ -19,6 +19,7 @@ import base64
 import binascii
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -144,9 +145,15 @@ def _show_char(c: str) -> str:
     return f"the character U+{ord(c):04X}"
 
 
-def protected_header(kid: str) -> str:
-    """The header segment securedoc writes: canonical JSON, sorted keys, then base64url."""
-    header = {"alg": JWE_ALG, "enc": JWE_ENC, "kid": kid}
+def protected_header(kid: str, extra: Mapping[str, Any] | None = None) -> str:
+    """The header segment securedoc writes: canonical JSON, sorted keys, then base64url.
+
+    ``extra`` adds protected members (they cannot replace ``alg``, ``enc`` or ``kid``).
+    """
+    header: dict[str, Any] = dict(extra or {})
+    if {"alg", "enc", "kid"} & set(header):
+        raise ValueError("extra header members cannot replace alg, enc or kid")
+    header.update(alg=JWE_ALG, enc=JWE_ENC, kid=kid)
     text = json.dumps(header, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return b64url_encode(text.encode("utf-8"))
 

@@ -11,22 +11,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from . import crypto, envelope
+from . import envelope
 from .canonical import dumps
 from .document import DEFAULT_LIMITS, SEAL_FIELD, Document, Entry, Limits, parse
-from .errors import DocumentError, PayloadError, RefusedError, SecuredocError, UsageError
+from .errors import DocumentError, PayloadError, SecuredocError, UsageError
 from .keys import Key, Keyring
 from .models import Report, Status
 from .payload import DEFAULT_BINDING, Binding, Hidden, LegacyPayload, Payload, build, encode, legacy_plaintext
-from .verify import (
-    LEGACY_UNCHECKABLE,
-    Opened,
-    compare,
-    error_report,
-    key_warnings,
-    open_seal,
-    read_seal,
-)
+from .sealing import Opened, open_document, open_seal, read_seal, seal_payload
+from .verify import LEGACY_UNCHECKABLE, compare, error_report, key_warnings
+
+# The keyring-level seal/open lives in securedoc.sealing; these names stay for existing callers.
+encrypt = seal_payload
+unseal_document = open_document
 
 __all__ = ["Outcome", "seal_document", "rotate_document", "restore_document", "unseal_document", "encrypt"]
 
@@ -41,25 +38,6 @@ class Outcome:
 
 class InternalCheckFailed(SecuredocError):
     """securedoc's own edit did not pass its check: a bug. Nothing is written."""
-
-
-# -- encryption ----------------------------------------------------------------------------------
-
-
-def encrypt(plaintext: bytes, key: Key, *, nonce: bytes | None = None) -> str:
-    """The `secured` string for a plaintext: a JWE for an A256GCM key, the legacy form for CBC keys.
-
-    ``nonce`` (12 bytes, or a 16-byte IV for CBC) exists for published test vectors only: a nonce
-    must never be used twice with one key.
-    """
-    if key.legacy:
-        iv = nonce if nonce is not None else crypto.random_bytes(crypto.CBC_IV_SIZE)
-        ciphertext = crypto.cbc_encrypt(key.secret_bytes(), iv, plaintext)
-        return envelope.format_seal(envelope.LegacySeal(ciphertext, iv))
-    protected = envelope.protected_header(key.kid)
-    nonce = nonce if nonce is not None else crypto.random_bytes(crypto.GCM_NONCE_SIZE)
-    ciphertext, tag = crypto.gcm_encrypt(key.secret_bytes(), nonce, plaintext, protected.encode("ascii"))
-    return envelope.format_seal(envelope.JweSeal(protected, key.kid, nonce, ciphertext, tag, {}))
 
 
 # -- editing -------------------------------------------------------------------------------------
@@ -364,7 +342,7 @@ def seal_document(
     ):
         return Outcome(None, Report(path, status, message="already sealed", kid=key.kid, action="unchanged", **common))
 
-    value = encrypt(plaintext, key, nonce=_nonce)
+    value = seal_payload(plaintext, key, nonce=_nonce)
     edits.append(_seal_edit(document, value))
     new_data = document.with_front_matter(edits)
     _check(document, new_data, removed=newly_hidden, seal_value=value, keyring=keyring, limits=limits)
@@ -493,7 +471,7 @@ def rotate_document(
         plaintext = encode(Payload(fields=fields))
     else:
         plaintext = opened.plaintext
-    value = encrypt(plaintext, target, nonce=_nonce)
+    value = seal_payload(plaintext, target, nonce=_nonce)
     _require_block(document)
     new_data = document.with_front_matter([_seal_edit(document, value)])
     _check(document, new_data, seal_value=value, keyring=keyring, limits=limits)
@@ -518,26 +496,10 @@ def rotate_document(
 # -- open ----------------------------------------------------------------------------------------
 
 
-def unseal_document(document: Document, keyring: Keyring) -> Opened:
-    """Decrypt an article's seal (``securedoc open``). Raises if there is none or it does not open."""
-    entry = document.seal_entry
-    seal = read_seal(document)
-    if seal is None or entry is None:
-        raise RefusedError(
-            f"the article is not sealed (no '{SEAL_FIELD}' field)",
-            path=document.path,
-            hint="run `securedoc seal` on it first",
-        )
-    try:
-        return open_seal(seal, keyring)
-    except SecuredocError as exc:
-        raise exc.located(path=document.path, line=entry.line) from None
-
-
 def restore_document(document: Document, keyring: Keyring, *, limits: Limits = DEFAULT_LIMITS) -> Outcome:
     """Put hidden fields back into the visible front matter (``open --restore``), where they stood."""
     path = document.path or "-"
-    opened = unseal_document(document, keyring)
+    opened = open_document(document, keyring)
     payload = opened.payload
     hidden = payload.hidden if isinstance(payload, Payload) else {}
     todo = {name: item for name, item in hidden.items() if document.get(name) is None}

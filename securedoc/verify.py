@@ -1,29 +1,24 @@
 """Open a seal and check it against the article: payload vs document -> Report.
 
-Pure: no file I/O. The steps, in order: find the `secured` field; parse it (envelope); pick the key
-(by ``kid`` for JWE; for the legacy form, every legacy key is tried); decrypt (crypto); decode the
-payload; compare every bound field, the body digest, and list visible fields that were not sealed.
+Pure: no file I/O. The steps, in order: find the `secured` field and open it (both in
+:mod:`securedoc.sealing`, which owns keys and cryptography); compare every bound field, the body
+digest, and list visible fields that were not sealed.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from . import crypto, envelope
+from . import envelope
 from .canonical import dumps, plain
 from .document import SEAL_FIELD, Document, body_digest
-from .errors import (
-    DecryptionFailed,
-    MalformedSeal,
-    PayloadError,
-    SecuredocError,
-    UnknownKeyError,
-)
+from .errors import DecryptionFailed, PayloadError, SecuredocError
 from .keys import Key, Keyring
 from .models import FieldDiff, Report, RetiredPolicy, Status
-from .payload import LegacyPayload, Payload, decode, decode_legacy
+from .payload import LegacyPayload
+from .sealing import Opened, open_seal, read_seal
 
+# Opened, read_seal and open_seal live in securedoc.sealing; re-exported for existing callers.
 __all__ = ["Opened", "read_seal", "open_seal", "compare", "verify_document", "LEGACY_UNCHECKABLE"]
 
 LEGACY_UNCHECKABLE = (
@@ -36,108 +31,6 @@ _LEGACY_HINT = (
     "`securedoc open` shows what the seal holds; if the article is yours, `securedoc seal` "
     "replaces the legacy seal with a current one"
 )
-
-
-@dataclass(frozen=True)
-class Opened:
-    """A decrypted seal: which key opened it and what it holds."""
-
-    seal: envelope.Seal
-    key: Key
-    plaintext: bytes
-    payload: Payload | LegacyPayload
-
-    @property
-    def form(self) -> str:
-        return self.seal.form
-
-    @property
-    def checkable(self) -> bool:
-        return isinstance(self.payload, Payload) or self.payload.fields is not None
-
-
-def read_seal(document: Document) -> envelope.Seal | None:
-    """The parsed `secured` field, None when there is none; MalformedSeal (with its line) when bad."""
-    entry = document.seal_entry
-    if entry is None:
-        return None
-    value = entry.value
-    if not isinstance(value, str):
-        kind = _kind(value)
-        raise MalformedSeal(
-            f"the '{SEAL_FIELD}' field holds {kind}, not a seal string",
-            path=document.path,
-            line=entry.line,
-            field=SEAL_FIELD,
-            hint=f"run `securedoc seal` to replace it with a seal, or remove the '{SEAL_FIELD}' field",
-        )
-    try:
-        return envelope.parse(value)
-    except MalformedSeal as exc:
-        exc.field = SEAL_FIELD
-        exc.hint = exc.hint or "the seal was damaged or edited by hand; run `securedoc seal` to seal the article again"
-        raise exc.located(path=document.path, line=entry.line) from None
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "nothing (null)"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int):
-        return "a number"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        tag = str(value.get("$"))
-        return {"float": "a number", "timestamp": "a timestamp", "date": "a date"}.get(tag, "a mapping")
-    return type(value).__name__
-
-
-def _open_legacy(seal: envelope.LegacySeal, keyring: Keyring) -> Opened:
-    keys = keyring.legacy_keys()
-    if not keys:
-        raise UnknownKeyError(
-            "the seal is in the legacy AES-CBC form, and the keyring has no legacy key",
-            hint="add the legacy key (`securedoc keys import KID --legacy-cbc --hex < key.hex`)",
-        )
-    candidates: list[tuple[int, Key, bytes, LegacyPayload]] = []
-    for order, key in enumerate(keys):
-        try:
-            plaintext = crypto.cbc_decrypt(key.secret_bytes(), seal.iv, seal.ciphertext)
-        except DecryptionFailed:
-            continue
-        payload = decode_legacy(plaintext)
-        rank = 0 if payload.fields is not None else (1 if payload.text is not None else 2)
-        candidates.append((rank * 1000 + order, key, plaintext, payload))
-    if not candidates:
-        raise DecryptionFailed(
-            "the legacy seal does not decrypt with any legacy key: a key is missing or the seal was changed",
-            hint="check that the right legacy key is in the keyring; re-seal if the article was edited",
-        )
-    _, key, plaintext, payload = min(candidates, key=lambda c: c[0])
-    return Opened(seal, key, plaintext, payload)
-
-
-def open_seal(seal: envelope.Seal, keyring: Keyring) -> Opened:
-    """Decrypt a seal with the keyring. Raises UnknownKeyError, DecryptionFailed or PayloadError."""
-    if isinstance(seal, envelope.LegacySeal):
-        return _open_legacy(seal, keyring)
-    key = keyring.require(seal.kid)
-    if key.legacy:
-        raise DecryptionFailed(
-            f"the seal is a JWE (A256GCM) but the key '{key.kid}' is a legacy AES-CBC key ({key.alg})",
-            hint="a key id must name one key for one algorithm; check the key file",
-        )
-    try:
-        plaintext = crypto.gcm_decrypt(key.secret_bytes(), seal.nonce, seal.ciphertext, seal.tag, seal.aad)
-    except DecryptionFailed:
-        raise DecryptionFailed(
-            f"the seal does not decrypt with the key '{key.kid}': the seal was changed, or the key "
-            f"file holds a different key with the same id",
-            hint="if the article is yours, run `securedoc seal --force` to seal it again",
-        ) from None
-    return Opened(seal, key, plaintext, decode(plaintext))
 
 
 def compare(document: Document, opened: Opened) -> tuple[list[FieldDiff], list[str]]:
