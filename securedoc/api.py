@@ -26,6 +26,7 @@ from .document import DEFAULT_LIMITS, Limits, parse
 from .errors import KeyringError, UsageError
 from .fileio import atomic_replace, cleanup_temp_files, locked_article, read_article, write_target
 from .jobs import Command, Task
+from .keycommand import key_command_from, run_key_command
 from .keys import Key, Keyring, load_key_dir, load_key_env, load_key_file
 from .models import Report, RetiredPolicy
 from .payload import DEFAULT_BINDING, Binding
@@ -65,12 +66,14 @@ def load_keyring(
     key_env: str | None = None,
     primary: str | None = None,
     environ: dict[str, str] | None = None,
+    key_command: str | None = None,
 ) -> tuple[Keyring, list[str]]:
     """Build the keyring the command line would use, and warnings (loose key file permissions).
 
     Sources: ``key_files`` if given, else ``keys_dir``, else the configured keys folder, else
     ``./keys`` when it exists; plus the environment variable (``key_env``, the configured one, or
-    ``SECUREDOC_KEY``). The same key id from two sources must be the same key.
+    ``SECUREDOC_KEY``); plus what ``key_command`` (or ``$SECUREDOC_KEY_COMMAND``, never a setting
+    of the configuration file) prints. The same key id from two sources must be the same key.
     """
     config = config or Config()
     keys: list[Key] = []
@@ -96,6 +99,10 @@ def load_keyring(
     variable = key_env or config.key_env
     keys.extend(load_key_env(variable, environ))
     looked.append(f"${variable}")
+    command = key_command_from(key_command, environ)
+    if command is not None:
+        keys.extend(run_key_command(command))
+        looked.append("--key-command")
     if not keys:
         raise KeyringError(
             "no keys found (looked in " + ", ".join(looked) + ")",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import os
 import subprocess
 import sys
 import traceback
@@ -24,6 +25,7 @@ from .canonical import to_python
 from .config import Config, env_flag, find_config, load_config
 from .document import DEFAULT_LIMITS, parse
 from .errors import KeyringError, SecuredocError, UsageError
+from .keycommand import KEY_COMMAND_ENV
 from .keys import (
     DEFAULT_KEY_ENV,
     Keyring,
@@ -33,6 +35,7 @@ from .keys import (
     valid_kid_for_file,
     write_key_file,
 )
+from .models import fails
 from .payload import LegacyPayload, Payload
 from .progress import Progress, progress_wanted
 from .report import FORMATS, Summary, make_renderer
@@ -50,19 +53,60 @@ def _warn(message: str) -> None:
     _stderr(f"securedoc: warning: {message}")
 
 
+_ARGV = "securedoc.argv"
+
+
+def _given(ctx: click.Context, *names: str) -> list[str]:
+    """Values of an option as written on the command line (before any ``--``), read before parsing."""
+    args: list[str] = ctx.meta.get(_ARGV, [])
+    found = []
+    for i, arg in enumerate(args):
+        if arg == "--":
+            break
+        for name in names:
+            if arg == name and i + 1 < len(args):
+                found.append(args[i + 1])
+            elif name.startswith("--") and arg.startswith(name + "="):
+                found.append(arg[len(name) + 1 :])
+            elif not name.startswith("--") and arg.startswith(name) and len(arg) > len(name):
+                found.append(arg[len(name) :])
+    return found
+
+
+def _flag_given(ctx: click.Context, *names: str) -> bool:
+    args: list[str] = ctx.meta.get(_ARGV, [])
+    return any(arg in names for arg in args[: args.index("--") if "--" in args else len(args)])
+
+
+def _annotate(ctx: click.Context, message: str) -> None:
+    """With --format github, an error that stops the run is an ::error annotation too (on stdout)."""
+    if "github" not in _given(ctx, "--format"):
+        return
+    data = message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    click.echo(f"::error title=securedoc::{data}")
+
+
 class _Group(click.Group):
     """Turns securedoc errors into a clear message and an exit code: never a traceback."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta.setdefault(_ARGV, list(args))
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except SecuredocError as exc:
             _stderr(f"securedoc: error: {exc.diagnostics()}")
+            _annotate(ctx, exc.diagnostics())
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
             _stderr("securedoc: interrupted; files already written are complete, the others untouched")
             ctx.exit(130)
-        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+        except click.ClickException as exc:
+            _annotate(ctx, exc.format_message())
+            raise
+        except (click.exceptions.Exit, click.exceptions.Abort):
             raise
         except BrokenPipeError:
             sys.stderr.close()
@@ -70,16 +114,19 @@ class _Group(click.Group):
         except Exception as exc:
             if env_flag(_DEBUG_ENV):
                 _stderr("".join(traceback.format_exception(exc)))
-            _stderr(
+            message = (
                 f"securedoc: internal error ({type(exc).__name__}); nothing more was written. "
                 f"Please report this bug; set {_DEBUG_ENV}=1 to see the details."
             )
+            _stderr(message)
+            _annotate(ctx, message)
             ctx.exit(1)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="securedoc")
-def cli() -> None:
+@click.pass_context
+def cli(ctx: click.Context) -> None:
     """Seal, open and verify the `secured` field of Markdown articles.
 
     \b
@@ -92,12 +139,46 @@ def cli() -> None:
     Keys come from ./keys (or --keys DIR, --key FILE) and from $SECUREDOC_KEY.
     Exit codes: 0 all good, 1 some file not ok, 2 usage or configuration error.
     """
+    if (
+        ctx.invoked_subcommand in _PARSING_COMMANDS
+        and not getattr(yaml, "__with_libyaml__", False)
+        and not _flag_given(ctx, "-q", "--quiet")
+    ):
+        _warn(
+            "PyYAML is running without its C extension (libyaml): reading articles is 3-4x slower. "
+            "Install a PyYAML wheel built with libyaml (pip install --force-reinstall pyyaml) "
+            "or build it against libyaml (apt install libyaml-dev first)."
+        )
+
+
+_PARSING_COMMANDS = ("seal", "verify", "rotate", "open", "edit")
 
 
 # -- shared options ------------------------------------------------------------------------------
 
 
+_KEY_COMMAND = "securedoc.key_command"
+
+
+def _remember_key_command(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        ctx.meta[_KEY_COMMAND] = value
+
+
+def _key_command() -> str | None:
+    ctx = click.get_current_context(silent=True)
+    return ctx.meta.get(_KEY_COMMAND) if ctx is not None else None
+
+
 def key_options(f: F) -> F:
+    f = click.option(
+        "--key-command",
+        metavar="CMD",
+        expose_value=False,
+        callback=_remember_key_command,
+        help=f"Run CMD and read the JWK or JWK Set it prints (a password manager, a KMS client); "
+        f"or set ${KEY_COMMAND_ENV}. Never read from a configuration file.",
+    )(f)
     f = click.option(
         "--config",
         "config_file",
@@ -162,7 +243,9 @@ def _config(config_file: Path | None) -> Config:
 def _keyring(
     config: Config, key_files: tuple[Path, ...], keys_dir: Path | None, key_env: str | None, primary: str | None = None
 ) -> Keyring:
-    ring, warnings = api.load_keyring(config, key_files=key_files, keys_dir=keys_dir, key_env=key_env, primary=primary)
+    ring, warnings = api.load_keyring(
+        config, key_files=key_files, keys_dir=keys_dir, key_env=key_env, primary=primary, key_command=_key_command()
+    )
     for warning in warnings:
         _warn(warning)
     return ring
@@ -199,6 +282,8 @@ def _execute(
             summary.add(report)
             if show:
                 progress.close()
+            if quiet and fmt == "text" and not fails(report, unsealed):  # type: ignore[arg-type]
+                continue  # -q: only what fails the run
             renderer.report(report)
     finally:
         progress.close()
@@ -543,10 +628,19 @@ _dir_option = click.option(
     "--dir",
     "folder",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path("keys"),
-    show_default=True,
-    help="Where to write KID.jwk.",
+    default=None,
+    help="Where to write KID.jwk (default: keys.dir from securedoc.yaml, else ./keys).",
 )
+
+
+def _key_folder(folder: Path | None) -> Path:
+    if folder is not None:
+        return folder
+    configured = find_config().keys_dir
+    if configured is None:
+        return Path("keys")
+    shown = os.path.relpath(configured)
+    return Path(shown) if not shown.startswith("..") else configured
 
 
 def _check_kid(kid: str) -> None:
@@ -568,11 +662,11 @@ def _check_kid(kid: str) -> None:
     show_default=True,
     help="Key size (only legacy keys may be smaller than 256).",
 )
-def keys_new(kid: str, folder: Path, legacy_cbc: bool, bits: str) -> None:
+def keys_new(kid: str, folder: Path | None, legacy_cbc: bool, bits: str) -> None:
     """Make a new random key: DIR/KID.jwk, mode 0600. Never overwrites."""
     _check_kid(kid)
     key = generate_key(kid, legacy=legacy_cbc, bits=int(bits))
-    _created(write_key_file(key, folder), key)
+    _created(write_key_file(key, _key_folder(folder)), key)
 
 
 def _read_secret(encoding: str) -> bytes:
@@ -603,14 +697,14 @@ def _read_secret(encoding: str) -> bytes:
 @click.option(
     "--base64", "encoding", flag_value="base64", help="Standard input holds the key in base64 (or base64url)."
 )
-def keys_import(kid: str, folder: Path, legacy_cbc: bool, encoding: str | None) -> None:
+def keys_import(kid: str, folder: Path | None, legacy_cbc: bool, encoding: str | None) -> None:
     """Import a raw key from standard input (never an argument, so it stays out of shell history)."""
     _check_kid(kid)
     if encoding is None:
         raise UsageError("say how the key is written: --hex or --base64")
     material = _read_secret(encoding)
     key = key_from_raw(kid, material, legacy=legacy_cbc, source="stdin")
-    _created(write_key_file(key, folder), key)
+    _created(write_key_file(key, _key_folder(folder)), key)
 
 
 @keys.command(name="list")
@@ -621,7 +715,9 @@ def keys_list(
 ) -> None:
     """List the keyring: id, algorithm, size, source, role. Never key material."""
     config = _config(config_file)
-    ring, warnings = api.load_keyring(config, key_files=key_files, keys_dir=keys_dir, key_env=key_env)
+    ring, warnings = api.load_keyring(
+        config, key_files=key_files, keys_dir=keys_dir, key_env=key_env, key_command=_key_command()
+    )
     infos = ring.describe()
     if fmt == "json":
         for info in infos:

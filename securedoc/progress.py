@@ -1,4 +1,9 @@
-"""A one-line progress display on stderr, only for people: never when piped, in CI, or quiet."""
+"""A one-line progress display on stderr, only for people: never when piped, in CI, or quiet.
+
+It never writes an escape sequence: the line is redrawn with a carriage return and cleared with
+spaces, so a dumb terminal (``TERM=dumb``, an editor's shell) or a log that keeps everything shows
+plain text. ``TERM=dumb`` turns it off unless ``--progress`` asks for it.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,8 @@ def progress_wanted(stream: IO[str], quiet: bool, forced: bool | None = None) ->
     if forced is not None:
         return forced
     if quiet or os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        return False
+    if os.environ.get("TERM", "") == "dumb":
         return False
     try:
         return stream.isatty()
@@ -33,6 +40,7 @@ class Progress:
         self.start = time.monotonic()
         self._shown_at = self.start + delay - 0.1
         self._drawn = False
+        self._width = 0
 
     def advance(self, n: int = 1) -> None:
         self.count += n
@@ -45,13 +53,16 @@ class Progress:
         elapsed = now - self.start
         rate = f" ({self.count / elapsed:,.0f}/s)" if elapsed > 0 else ""
         of = f"/{self.total:,}" if self.total else ""
-        self.stream.write(f"\r{self.label} {self.count:,}{of} files{rate}\x1b[K")
+        line = f"{self.label} {self.count:,}{of} files{rate}"
+        self.stream.write("\r" + line.ljust(self._width))
+        self._width = len(line)
         self.stream.flush()
         self._drawn = True
 
     def close(self) -> None:
         if self._drawn:
-            self.stream.write("\r\x1b[K")
+            self.stream.write("\r" + " " * self._width + "\r")
+            self._width = 0
             self.stream.flush()
             self._drawn = False
 

@@ -322,6 +322,7 @@ def test_progress_only_for_people(monkeypatch: pytest.MonkeyPatch) -> None:
             return True
 
     monkeypatch.delenv("CI", raising=False)
+    monkeypatch.setenv("TERM", "xterm-256color")
     assert progress_wanted(Terminal(), quiet=False) is True
     assert progress_wanted(io.StringIO(), quiet=False) is False  # piped
     assert progress_wanted(Terminal(), quiet=True) is False
@@ -335,4 +336,8 @@ def test_progress_only_for_people(monkeypatch: pytest.MonkeyPatch) -> None:
         progress.advance()
     progress.close()
     text = stream.getvalue()
-    assert "\rverifying 3/3 files" in text and text.endswith("\r\x1b[K")
+    assert "\rverifying 3/3 files" in text and text.endswith("\r")
+    assert "\x1b" not in text  # no escape sequences, ever (TERM=dumb, NO_COLOR, logs)
+    monkeypatch.delenv("CI")
+    monkeypatch.setenv("TERM", "dumb")
+    assert progress_wanted(Terminal(), quiet=False) is False
