@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 import click
 import yaml
 
-from . import __version__, api
+from . import __version__, api, escape
 from .canonical import to_python
 from .config import Config, env_flag, find_config, load_config
 from .document import DEFAULT_LIMITS, parse
@@ -45,8 +45,13 @@ F = TypeVar("F", bound=Callable[..., Any])
 _DEBUG_ENV = "SECUREDOC_DEBUG"
 
 
+def _echo(text: str, *, err: bool = False) -> None:
+    """Print text that may quote file names, key ids or values: escaped, line by line (securedoc.escape)."""
+    click.echo("\n".join(escape.terminal(line) for line in text.split("\n")), err=err)
+
+
 def _stderr(message: str) -> None:
-    click.echo(message, err=True)
+    _echo(message, err=True)
 
 
 def _warn(message: str) -> None:
@@ -547,15 +552,20 @@ def open_(
     ring = _keyring(config, key_files, keys_dir, key_env)
     if restore:
         report = api.restore_file(path, ring, limits=config.limits)
-        click.echo(f"{path}: {report.message}")
+        _echo(f"{path}: {report.message}")
         for note in report.notes:
-            click.echo(f"  note: {note}")
+            _echo(f"  note: {note}")
         return
     opened = api.open_file(path, ring, limits=config.limits)
     payload = opened.payload
     form = "JWE (A256GCM)" if opened.form == "jwe" else f"legacy AES-CBC ({opened.key.alg}), unauthenticated"
     if fmt == "json":
-        obj: dict[str, Any] = {"path": path, "kid": opened.key.kid, "alg": opened.key.alg, "form": opened.form}
+        obj: dict[str, Any] = {
+            "path": escape.unicode_clean(path),
+            "kid": opened.key.kid,
+            "alg": opened.key.alg,
+            "form": opened.form,
+        }
         if isinstance(payload, Payload):
             obj["payload"] = json.loads(opened.plaintext)
         elif payload.fields is not None:
@@ -566,16 +576,16 @@ def open_(
             obj["hex"] = payload.plaintext.hex()
         click.echo(json.dumps(obj, indent=2, ensure_ascii=False, sort_keys=True))
         return
-    click.echo(f"# {path}: sealed with key '{opened.key.kid}', {form}")
+    _echo(f"# {path}: sealed with key '{opened.key.kid}', {form}")
     if isinstance(payload, LegacyPayload) and payload.fields is None:
         if payload.text is not None:
             click.echo("# the legacy payload is not JSON; as text:")
-            click.echo(payload.text)
+            _echo(payload.text)
         else:
             click.echo("# the legacy payload is not text; as hex:")
             click.echo(payload.plaintext.hex())
         return
-    click.echo(yaml.safe_dump(_payload_view(opened), sort_keys=False, allow_unicode=True, width=100).rstrip("\n"))
+    _echo(yaml.safe_dump(_payload_view(opened), sort_keys=False, allow_unicode=True, width=100).rstrip("\n"))
 
 
 # -- keys ----------------------------------------------------------------------------------------
@@ -731,7 +741,7 @@ def keys_list(
         rows.append((info.kid, info.alg, str(info.bits), info.form, role, info.source, info.thumbprint[:16]))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
-        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+        _echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
     for warning in warnings:
         _warn(warning)
     try:

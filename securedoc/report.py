@@ -7,13 +7,13 @@ Nothing here decides anything; it only writes what the reports say.
 from __future__ import annotations
 
 import json
-import re
 import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import IO, Any
 from xml.sax.saxutils import escape, quoteattr
 
+from . import escape as esc
 from .canonical import display
 from .models import FieldDiff, Report, Status, UnsealedPolicy, fails
 
@@ -160,23 +160,38 @@ class TextRenderer(Renderer):
         if self.verbose or r.status is not Status.OK:
             lines.extend(f"  note: {note}" for note in r.notes)
         if r.hint and (r.status is not Status.OK or r.action == "refused"):
-            lines.append(f"  hint: {r.hint}")
-        self.out.write("\n".join(lines) + "\n")
+            lines.extend(f"  hint: {line}" for line in r.hint.split("\n"))
+        # Names, key ids, field names and values come from the files: no control character of
+        # theirs reaches the terminal (see securedoc.escape).
+        self.out.write("\n".join(esc.terminal(line) for line in lines) + "\n")
 
 
 class JsonRenderer(Renderer):
     """One JSON object per file and line (JSON Lines)."""
 
     def report(self, r: Report) -> None:
-        self.out.write(json.dumps(report_json(r), ensure_ascii=False, separators=(",", ":")) + "\n")
+        line = json.dumps(_json_clean(report_json(r)), ensure_ascii=False, separators=(",", ":"))
+        # JSON allows U+2028, U+2029 and U+0085 raw inside strings, but line-splitting readers
+        # (Python's splitlines, JavaScript) would cut the object there: escape them.
+        self.out.write(line.translate(_LINE_BREAKS) + "\n")
 
 
-def _gh_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+_LINE_BREAKS = {0x2028: "\\u2028", 0x2029: "\\u2029", 0x85: "\\u0085"}
 
 
-def _gh_prop(text: str) -> str:
-    return _gh_data(text).replace(":", "%3A").replace(",", "%2C")
+def _json_clean(value: Any) -> Any:
+    """Strings that encode as UTF-8 (file names with bytes that are not UTF-8), recursively."""
+    if isinstance(value, str):
+        return esc.unicode_clean(value)
+    if isinstance(value, dict):
+        return {esc.unicode_clean(str(k)): _json_clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_clean(v) for v in value]
+    return value
+
+
+_gh_data = esc.github_data
+_gh_prop = esc.github_property
 
 
 class GithubRenderer(Renderer):
@@ -216,15 +231,12 @@ class GithubRenderer(Renderer):
         self.out.flush()
 
 
-_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
 def _xml(text: str) -> str:
-    return escape(_XML_BAD.sub("\ufffd", text))
+    return escape(esc.xml_text(text))
 
 
 def _xml_attr(text: str) -> str:
-    return quoteattr(_XML_BAD.sub("\ufffd", text), {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
+    return quoteattr(esc.xml_text(text), {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
 
 
 class JunitRenderer(Renderer):
