@@ -26,7 +26,8 @@ def test_hook_file_is_well_formed() -> None:
     assert {h["id"] for h in hooks} == {"securedoc-verify", "securedoc-seal"}
     for hook in hooks:
         assert hook["language"] == "python" and hook["entry"].startswith("securedoc ")
-        assert hook["types_or"] == ["markdown"]
+        # pre-commit appends file names after the entry: `--` keeps them from being read as options.
+        assert hook["entry"].endswith(" --")
 
 
 def _git(cwd: Path, *args: str, env: dict[str, str]) -> None:
@@ -91,3 +92,21 @@ def test_hooks_seal_and_verify_staged_articles(tmp_path: Path, hook_env: dict[st
     failing = _try_repo(site, "securedoc-verify", hook_env, "content/article.md")
     assert failing.returncode == 1
     assert "heat: sealed 154, visible 155" in failing.stdout
+
+
+def test_a_file_named_like_an_option_is_checked_as_a_file(tmp_path: Path, hook_env: dict[str, str]) -> None:
+    """Issue 8: a committed empty file `--config=relax.md` must not become the hook's --config."""
+    site = tmp_path / "site"
+    site.mkdir()
+    _git(site, "init", "-q", env=hook_env)
+    write_jwk(site / "keys", Key("site-key", "A256GCM", bytes(range(32))))
+    (site / ".gitignore").write_text("keys/*.jwk\n")
+    (site / "relax.md").write_text("unsealed: ignore\nexclude: ['**']\n")
+    (site / "--config=relax.md").write_text("")
+    (site / "content").mkdir()
+    (site / "content" / "new.md").write_text("---\ntitle: not sealed\n---\n")
+    _git(site, "add", ".", env=hook_env)
+    done = _try_repo(site, "securedoc-verify", hook_env, "--config=relax.md", "content/new.md")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "content/new.md: unsealed" in done.stdout
+    assert "--config=relax.md: unsealed" in done.stdout
