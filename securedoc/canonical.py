@@ -72,7 +72,7 @@ _BOOL_TAG = "tag:yaml.org,2002:bool"
 _NULL_TAG = "tag:yaml.org,2002:null"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 _MAP_TAG = "tag:yaml.org,2002:map"
-_TAGS = frozenset({"float", "timestamp", "date", "binary", "set", "omap", "pairs", "map", "tag"})
+_TAGS = frozenset({"float", "timestamp", "date", "time", "binary", "set", "omap", "pairs", "map", "tag"})
 
 _encoder = json.JSONEncoder(
     ensure_ascii=False, allow_nan=False, sort_keys=True, separators=(",", ":"), check_circular=True
@@ -389,7 +389,7 @@ def is_tag(value: dict[str, Any]) -> bool:
     if value.keys() != expected:
         return False
     v = value["v"]
-    if kind in ("timestamp", "date", "binary", "float"):
+    if kind in ("timestamp", "date", "time", "binary", "float"):
         return isinstance(v, str)
     if kind == "tag":
         return isinstance(value["t"], str)
@@ -439,7 +439,7 @@ def plain(value: Any) -> Any:
         v = value["v"]
         if kind == "float":
             return _plain_float(v)
-        if kind in ("timestamp", "date", "binary"):
+        if kind in ("timestamp", "date", "time", "binary"):
             return v
         if kind == "set":
             return [plain(item) for item in v]
@@ -505,7 +505,7 @@ def to_python(value: Any) -> Any:
 
 def display(value: Any, limit: int = 120) -> str:
     """A short, unambiguous text for reports: strings quoted, tagged scalars as their text."""
-    if isinstance(value, dict) and value.get(TAG) in ("float", "timestamp", "date"):
+    if isinstance(value, dict) and value.get(TAG) in ("float", "timestamp", "date", "time"):
         text = str(value["v"])
     else:
         text = dumps(value)

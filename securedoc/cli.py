@@ -512,9 +512,10 @@ def rotate(
 # -- open ----------------------------------------------------------------------------------------
 
 
-def _hidden_value(text: str) -> Any:
+def _hidden_value(text: str, syntax: str = "yaml") -> Any:
+    fence = "+++" if syntax == "toml" else "---"
     try:
-        document = parse(("---\n" + text + "---\n").encode("utf-8"), limits=DEFAULT_LIMITS)
+        document = parse((fence + "\n" + text + fence + "\n").encode("utf-8"), limits=DEFAULT_LIMITS)
         return to_python(document.entries[0].value)
     except (SecuredocError, IndexError):
         return text
@@ -524,9 +525,11 @@ def _payload_view(opened: Any) -> dict[str, Any]:
     payload = opened.payload
     if isinstance(payload, Payload):
         view: dict[str, Any] = {"version": payload.version}
+        if payload.syntax != "yaml":
+            view["syntax"] = payload.syntax
         view["fields"] = {k: to_python(v) for k, v in ((key, value) for key, value in payload.fields.values())}
         if payload.hidden:
-            view["hidden"] = {name: _hidden_value(h.yaml) for name, h in payload.hidden.items()}
+            view["hidden"] = {name: _hidden_value(h.yaml, payload.syntax) for name, h in payload.hidden.items()}
         if payload.body_sha256:
             view["body_sha256"] = payload.body_sha256
         return view

@@ -15,7 +15,7 @@ import hashlib
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -99,6 +99,7 @@ class Document:
     flow: bool  # the top-level mapping is written in flow style ({...})
     complex_keys: bool  # a top-level key is written with `?` (or is not alone at its line start)
     _by_ident: dict[object, Entry] = field(repr=False)
+    syntax: ClassVar[str] = "yaml"  # "toml" for TomlDocument (securedoc.toml_document)
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -207,6 +208,23 @@ class Document:
         return begin, end
 
     # -- writing -------------------------------------------------------------------------------
+    # What differs between YAML and TOML front matter when writing; TomlDocument overrides these.
+
+    def seal_line(self, value: str, newline: str) -> str:
+        """A new line holding the seal."""
+        return " " * self.indent + f'{SEAL_FIELD}: "{value}"' + newline
+
+    def seal_insert_at(self) -> int:
+        """Where a new seal line goes in the front matter text."""
+        return len(self.front_matter)
+
+    def parse_fragment(self, text: str, limits: Limits) -> Document:
+        """The text of some fields (a hidden field's, LF line breaks) read on its own."""
+        return parse(("---\n" + text + "---\n").encode("utf-8"), limits=limits)
+
+    def place(self, at: int, text: str) -> int:
+        """Where restored field text planned for ``at`` may go (TOML keeps keys before tables)."""
+        return at
 
     def newline_before(self, offset: int) -> str:
         """The line break used by the line before ``offset`` (or the file's, for the first line)."""
@@ -309,7 +327,7 @@ def _no_front_matter(data: bytes, start: int, path: str | None) -> DocumentError
     elif b"\x00" in data[:8192]:
         message = "the file looks binary (it contains NUL bytes), not like a Markdown article"
     elif head.startswith(b"+++"):
-        message = "the front matter is TOML ('+++'); securedoc reads YAML front matter between '---' lines"
+        message = "the TOML front matter must open with a line '+++' alone (trailing blanks allowed)"
     elif head.startswith(b"{"):
         message = "the front matter is JSON; securedoc reads YAML front matter between '---' lines"
     else:
@@ -318,7 +336,7 @@ def _no_front_matter(data: bytes, start: int, path: str | None) -> DocumentError
         message,
         path=path,
         line=None if not data else 1,
-        hint="an article starts with a YAML front matter block between '---' lines",
+        hint="an article starts with a YAML front matter block between '---' lines (or TOML between '+++' lines)",
     )
 
 
@@ -333,6 +351,11 @@ def parse(data: bytes, *, path: str | None = None, limits: Limits = DEFAULT_LIMI
     bom = data.startswith(BOM)
     start = 3 if bom else 0
     opening = _OPEN.match(data, start)
+    if opening is None and data.startswith(b"+++", start):
+        from .toml_document import OPENING, parse_toml
+
+        if OPENING.match(data, start):
+            return parse_toml(data, path=path, limits=limits)
     if opening is None:
         raise _no_front_matter(data, start, path)
     newline = opening.group(1).decode("ascii")

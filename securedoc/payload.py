@@ -47,7 +47,8 @@ __all__ = [
 
 VERSION = 1
 _HEX64 = re.compile(r"[0-9a-f]{64}")
-_MEMBERS = frozenset({"v", "fields", "hidden", "body_sha256"})
+_MEMBERS = frozenset({"v", "fields", "hidden", "body_sha256", "syntax"})
+SYNTAXES = frozenset({"yaml", "toml"})  # of the front matter; "yaml" is written by leaving `syntax` out
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,7 @@ class Payload:
     hidden: Mapping[str, Hidden] = field(default_factory=dict)
     body_sha256: str | None = None
     version: int = VERSION
+    syntax: str = "yaml"  # the front matter's syntax the seal was made on (TOML and YAML seals differ)
 
     def field_names(self) -> list[str]:
         return [k if type(k) is str else dumps(k) for k, _ in self.fields.values()]
@@ -118,7 +120,7 @@ def build(
             continue
         fields[entry.ident] = (entry.key, entry.value)
     digest = body_digest(document.body) if binding.body else None
-    return Payload(fields=fields, hidden=hidden, body_sha256=digest)
+    return Payload(fields=fields, hidden=hidden, body_sha256=digest, syntax=document.syntax)
 
 
 def _fields_json(fields: Mapping[object, tuple[Any, Any]]) -> Any:
@@ -135,6 +137,8 @@ def encode(payload: Payload) -> bytes:
         obj["hidden"] = {name: {"after": h.after, "yaml": h.yaml} for name, h in payload.hidden.items()}
     if payload.body_sha256 is not None:
         obj["body_sha256"] = payload.body_sha256
+    if payload.syntax != "yaml":
+        obj["syntax"] = payload.syntax
     try:
         return dumps(obj).encode("utf-8")
     except UnicodeEncodeError:
@@ -222,7 +226,10 @@ def decode(data: bytes) -> Payload:
     digest = obj.get("body_sha256")
     if digest is not None and (not isinstance(digest, str) or not _HEX64.fullmatch(digest)):
         raise PayloadError("the payload's body_sha256 is not 64 lowercase hex digits")
-    return Payload(fields=fields, hidden=hidden, body_sha256=digest)
+    syntax = obj.get("syntax", "yaml")
+    if "syntax" in obj and (syntax == "yaml" or syntax not in SYNTAXES):  # one spelling per payload
+        raise PayloadError('the payload\'s syntax is not "toml" (YAML is written by leaving it out)')
+    return Payload(fields=fields, hidden=hidden, body_sha256=digest, syntax=syntax)
 
 
 def decode_legacy(plaintext: bytes) -> LegacyPayload:

@@ -44,7 +44,7 @@ class InternalCheckFailed(SecuredocError):
 
 
 def _seal_line(document: Document, value: str, newline: str) -> str:
-    return " " * document.indent + f'{SEAL_FIELD}: "{value}"' + newline
+    return document.seal_line(value, newline)
 
 
 def _require_block(document: Document) -> None:
@@ -68,8 +68,9 @@ def _require_block(document: Document) -> None:
 def _seal_edit(document: Document, value: str) -> tuple[int, int, str]:
     entry = document.seal_entry
     if entry is None:
-        at = len(document.front_matter)
-        return at, at, _seal_line(document, value, document.newline_before(at))
+        at = document.seal_insert_at()
+        newline = document.newline_before(at) if at else document.newline
+        return at, at, _seal_line(document, value, newline)
     span = document.simple_value_span(entry)
     if span is not None:
         return span[0], span[1], f'"{value}"'
@@ -255,7 +256,7 @@ def _hidden_text(document: Document, name: str, span: tuple[int, int], limits: L
         normalized += "\n"
     # The field's text must stand on its own (no aliases to anchors elsewhere), or it cannot be restored.
     try:
-        alone = parse(("---\n" + normalized + "---\n").encode("utf-8"), limits=limits)
+        alone = document.parse_fragment(normalized, limits)
     except SecuredocError:
         alone = None
     if alone is None or len(alone.entries) != 1 or dumps(alone.entries[0].value) != dumps(entry.value):
@@ -294,6 +295,12 @@ def seal_document(
             + ("--legacy needs a legacy key" if legacy else "pass --legacy to write a legacy seal with it")
         )
     _require_block(document)
+    if legacy and document.syntax != "yaml":
+        raise UsageError(
+            f"the legacy form is for YAML front matter; this article's front matter is {document.syntax.upper()}",
+            path=document.path,
+            hint="seal it without --legacy",
+        )
     status, opened, message, warnings = _earlier(document, keyring)
 
     hidden: dict[str, Hidden] = {}
@@ -468,7 +475,7 @@ def rotate_document(
         )
     if isinstance(opened.payload, LegacyPayload):
         fields = {e.ident: (e.key, e.value) for e in document.entries if e.name in (opened.payload.fields or {})}
-        plaintext = encode(Payload(fields=fields))
+        plaintext = encode(Payload(fields=fields, syntax=document.syntax))
     else:
         plaintext = opened.plaintext
     value = seal_payload(plaintext, target, nonce=_nonce)
@@ -550,6 +557,7 @@ def restore_document(document: Document, keyring: Keyring, *, limits: Limits = D
         else:
             anchor = document.get(after)
             at = document.entry_region(anchor)[1] if anchor is not None and not anchor.merged else default_at
+        at = document.place(at, todo[name].yaml)
         position_of[name] = at
         inserts.setdefault(at, []).append(name)
     edits = []
@@ -560,7 +568,7 @@ def restore_document(document: Document, keyring: Keyring, *, limits: Limits = D
     new_data = document.with_front_matter(edits)
     added: dict[object, Any] = {}
     for name in order:
-        alone = parse(("---\n" + todo[name].yaml + "---\n").encode("utf-8"), limits=limits)
+        alone = document.parse_fragment(todo[name].yaml, limits)
         added[alone.entries[0].ident] = alone.entries[0].value
     _check(document, new_data, added=added, seal_value=None, keyring=keyring, limits=limits)
     report = Report(

@@ -61,6 +61,8 @@ def compare(document: Document, opened: Opened) -> tuple[list[FieldDiff], list[s
                     diffs.append(FieldDiff(name, seal_line, sealed, None, "missing"))
                 elif dumps(entry.value) != dumps(sealed):
                     diffs.append(FieldDiff(name, entry.line, sealed, entry.value))
+        if payload.syntax != document.syntax:  # TOML and YAML seals are not interchangeable (docs/format.md)
+            diffs.append(FieldDiff("(front matter syntax)", 1, payload.syntax, document.syntax))
         if payload.body_sha256 is not None:
             digest = body_digest(document.body)
             if digest != payload.body_sha256:

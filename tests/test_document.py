@@ -44,7 +44,8 @@ def test_empty_front_matter() -> None:
     [
         (b"", "the file is empty", None),
         (b"title: no delimiters\n", "does not start with a '---' line", 1),
-        (b"+++\ntitle = 'x'\n+++\n", "TOML", 1),
+        (b"+++ title = 'x'\n+++\n", "TOML front matter must open with a line '+++' alone", 1),
+        (b"+++\ntitle = 'x'\nbody\n", "no '+++' line follows", 1),
         (b'{"title": "x"}\n', "JSON", 1),
         (b"\x00\x01\x02binary", "binary", 1),
         (b"---\ntitle: x\nbody without end\n", "never closes", 1),
