@@ -24,7 +24,7 @@ from . import cache as cache_mod
 from .config import Config
 from .document import DEFAULT_LIMITS, Limits, parse
 from .errors import KeyringError, UsageError
-from .fileio import atomic_replace, cleanup_temp_files, locked_article, read_article, write_target
+from .fileio import STDIN, atomic_replace, cleanup_temp_files, locked_article, read_article, write_target
 from .jobs import Command, Task
 from .keycommand import key_command_from, run_key_command
 from .keys import Key, Keyring, load_key_dir, load_key_env, load_key_file
@@ -294,6 +294,13 @@ def run(options: RunOptions) -> Iterator[Report]:
     verification-cache entries are collected in ``options.new_tags`` (saved by the caller).
     """
     config = options.config
+    if STDIN in options.paths and (len(options.paths) > 1 or options.command != "verify" or options.changed):
+        raise UsageError(
+            f"{options.command} does not read standard input ('-'); give files or folders"
+            if options.command == "rotate"
+            else "'-' (standard input) is one article on its own; it cannot be mixed with other paths or --changed",
+            hint="securedoc verify - < a.md, securedoc open - < a.md, securedoc seal - < a.md > sealed.md",
+        )
     view = None
     if options.cache is not None:
         cache = cache_mod.VerificationCache(options.cache, options.keyring, _cache_settings(options, config))
@@ -317,8 +324,10 @@ def run(options: RunOptions) -> Iterator[Report]:
         cache=view,
         debug=options.debug,
     )
-    if options.changed is not None:
-        items: Iterable[batch.Item] = (batch.Item(p) for p in changed_files(options.changed, options.paths))
+    if tuple(options.paths) == (STDIN,):
+        items: Iterable[batch.Item] = [batch.Item(STDIN)]  # read in this process, once
+    elif options.changed is not None:
+        items = (batch.Item(p) for p in changed_files(options.changed, options.paths))
     else:
         items = batch.discover(
             options.paths,
@@ -328,7 +337,7 @@ def run(options: RunOptions) -> Iterator[Report]:
         )
     if options.command != "verify" and not options.dry_run:
         items = _cleaning(items, options.cleaned)
-    jobs = options.jobs or config.jobs or batch.default_jobs()
+    jobs = 1 if tuple(options.paths) == (STDIN,) else options.jobs or config.jobs or batch.default_jobs()
     for result in batch.map_ordered(task, items, jobs=jobs):
         for tag in result.tags:
             options.new_tags += tag
@@ -356,6 +365,8 @@ def save_cache(options: RunOptions) -> None:
 
 def count_files(options: RunOptions) -> int:
     """How many files a run will visit (for a progress bar): a second, cheap walk."""
+    if tuple(options.paths) == (STDIN,):
+        return 1
     if options.changed is not None:
         return len(changed_files(options.changed, options.paths))
     config = options.config

@@ -19,12 +19,14 @@ from typing import Any, TypeVar
 
 import click
 import yaml
+from click.shell_completion import CompletionItem
 
-from . import __version__, api, escape
+from . import __version__, api, escape, streams
 from .canonical import to_python
 from .config import Config, env_flag, find_config, load_config
 from .document import DEFAULT_LIMITS, parse
 from .errors import KeyringError, SecuredocError, UsageError
+from .fileio import STDIN
 from .keycommand import KEY_COMMAND_ENV
 from .keys import (
     DEFAULT_KEY_ENV,
@@ -87,8 +89,7 @@ def _annotate(ctx: click.Context, message: str) -> None:
     """With --format github, an error that stops the run is an ::error annotation too (on stdout)."""
     if "github" not in _given(ctx, "--format"):
         return
-    data = message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    click.echo(f"::error title=securedoc::{data}")
+    click.echo(f"::error title=securedoc::{escape.github_data(message)}")
 
 
 class _Group(click.Group):
@@ -256,6 +257,24 @@ def _keyring(
     return ring
 
 
+def complete_kid(ctx: click.Context, _param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+    """Shell completion for --primary / --to: the ids of the keys found (files only, no key command)."""
+    try:
+        config = _config(ctx.params.get("config_file"))
+        keys_dir = ctx.params.get("keys_dir")
+        key_files = ctx.params.get("key_files") or ()
+        ring, _ = api.load_keyring(
+            config, key_files=key_files, keys_dir=keys_dir, key_env=ctx.params.get("key_env"), key_command=""
+        )
+    except (SecuredocError, OSError):
+        return []
+    return [
+        CompletionItem(info.kid, help=f"{info.alg}, {info.role}")
+        for info in ring.describe()
+        if info.kid.startswith(incomplete) and not info.form == "legacy"
+    ]
+
+
 def _ci() -> bool:
     return env_flag("CI")
 
@@ -315,6 +334,28 @@ _unsealed_option = click.option(
 )
 
 
+_output_option = click.option(
+    "--output",
+    "-o",
+    metavar="FILE",
+    help="Write the result to FILE ('-': standard output) and leave the article as it is (one article).",
+)
+
+
+def _one_report(report: Any, fmt: str, quiet: bool, verbose: bool, unsealed: str, *, to_stderr: bool) -> int:
+    """Render the report of a piped or --output run (on stderr when stdout carries the article)."""
+    failed = fails(report, unsealed)  # type: ignore[arg-type]
+    stream = sys.stderr if to_stderr else sys.stdout
+    if quiet and not failed:
+        return 0
+    renderer = make_renderer(fmt, stream, unsealed=unsealed, verbose=verbose)  # type: ignore[arg-type]
+    summary = Summary("seal", unsealed=unsealed)  # type: ignore[arg-type]
+    summary.add(report)
+    renderer.report(report)
+    renderer.finish(summary)
+    return 1 if failed else 0
+
+
 # -- seal / verify / rotate ----------------------------------------------------------------------
 
 
@@ -334,7 +375,13 @@ _unsealed_option = click.option(
     is_flag=True,
     help="Write the unauthenticated legacy AES-CBC form (for readers that need it) with a legacy key.",
 )
-@click.option("--primary", metavar="KID", help="The key to seal with (default: from securedoc.yaml, or the only one).")
+@click.option(
+    "--primary",
+    metavar="KID",
+    shell_complete=complete_kid,
+    help="The key to seal with (default: from securedoc.yaml, or the only one).",
+)
+@_output_option
 @batch_options()
 @click.pass_context
 def seal(
@@ -349,6 +396,7 @@ def seal(
     dry_run: bool,
     legacy: bool,
     primary: str | None,
+    output: str | None,
     fmt: str,
     jobs: int | None,
     cache_dir: Path | None,
@@ -361,6 +409,7 @@ def seal(
 
     PATHS are files and folders (searched recursively for *.md and *.markdown). An article whose
     seal is already current is left untouched (same bytes, same time stamp) unless --force.
+    `seal -` seals standard input to standard output; --output FILE writes a sealed copy.
     """
     if not paths:
         raise UsageError("give the articles or folders to seal, e.g. `securedoc seal content/`")
@@ -374,6 +423,21 @@ def seal(
         )
     if legacy and not quiet:
         _warn("--legacy writes unauthenticated AES-CBC seals: they cannot prove an article was not changed")
+    if output is not None or paths == (STDIN,):
+        path = streams.single_path(paths, "seal")
+        report = streams.seal_copy(
+            path,
+            output if output is not None else STDIN,
+            ring,
+            binding=config.binding,
+            key=key,
+            hide=tuple(dict.fromkeys(config.hide + hide)),
+            force=force,
+            legacy=legacy,
+            dry_run=dry_run,
+            limits=config.limits,
+        )
+        ctx.exit(_one_report(report, fmt, quiet, verbose, config.unsealed, to_stderr=output in (None, STDIN)))
     options = api.RunOptions(
         command="seal",
         paths=paths,
@@ -463,7 +527,13 @@ def verify(
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
 @key_options
-@click.option("--to", "to_kid", metavar="KID", help="The key to re-seal with (default: the primary key).")
+@click.option(
+    "--to",
+    "to_kid",
+    metavar="KID",
+    shell_complete=complete_kid,
+    help="The key to re-seal with (default: the primary key).",
+)
 @click.option("--dry-run", is_flag=True, help="Say what would be rotated; write nothing.")
 @_unsealed_option
 @batch_options(cache=False)  # rotate always verifies in full before re-sealing
@@ -541,6 +611,7 @@ def _payload_view(opened: Any) -> dict[str, Any]:
 @key_options
 @click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True)
 @click.option("--restore", is_flag=True, help="Put hidden fields back into the visible front matter.")
+@_output_option
 def open_(
     path: str,
     key_files: tuple[Path, ...],
@@ -549,10 +620,25 @@ def open_(
     config_file: Path | None,
     fmt: str,
     restore: bool,
+    output: str | None,
 ) -> None:
-    """Show what an article's seal holds (or, with --restore, put its hidden fields back)."""
+    """Show what an article's seal holds (or, with --restore, put its hidden fields back).
+
+    PATH may be '-' (standard input). With --restore, '-' or --output FILE writes the restored
+    article to standard output or FILE and leaves the original as it is.
+    """
+    if output is not None and not restore:
+        raise UsageError("--output goes with --restore (it writes the restored article)")
     config = _config(config_file)
     ring = _keyring(config, key_files, keys_dir, key_env)
+    if restore and (output is not None or path == STDIN):
+        target = output if output is not None else STDIN
+        report = streams.restore_copy(path, target, ring, limits=config.limits)
+        if target != STDIN:
+            _echo(f"{target}: {report.message}")
+        else:
+            _stderr(f"{path}: {report.message}")
+        return
     if restore:
         report = api.restore_file(path, ring, limits=config.limits)
         _echo(f"{path}: {report.message}")
@@ -757,6 +843,8 @@ def main() -> None:
     """Console entry point."""
     cli(prog_name="securedoc")
 
+
+from . import cli_extra  # noqa: E402, F401  (registers edit, git-setup, git-textconv)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

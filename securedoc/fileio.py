@@ -21,6 +21,7 @@ import fcntl
 import os
 import re
 import stat
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -38,6 +39,8 @@ __all__ = [
     "cleanup_temp_files",
     "write_target",
     "TEMP_PATTERN",
+    "STDIN",
+    "read_stdin",
 ]
 
 TEMP_PATTERN = re.compile(r"^\..+\.securedoc-(?P<pid>\d+)-[0-9a-f]{16}\.tmp$")
@@ -106,8 +109,28 @@ def _read_fd(fd: int, path: str, limits: Limits) -> tuple[bytes, os.stat_result]
     return data, st
 
 
+STDIN = "-"
+
+
+def read_stdin(limits: Limits = DEFAULT_LIMITS) -> bytes:
+    """Standard input, whole, no larger than the limit (``-`` as a path: verify, open, seal)."""
+    stream = sys.stdin.buffer
+    data = stream.read(limits.max_file_size + 1)
+    if len(data) > limits.max_file_size:
+        raise DocumentError(
+            f"standard input holds more than the limit of {limits.max_file_size:,} bytes",
+            path=STDIN,
+            hint="raise limits.max_file_size in securedoc.yaml if this article is genuine",
+        )
+    return data
+
+
 def read_article(path: str, limits: Limits = DEFAULT_LIMITS) -> tuple[bytes, Snapshot]:
-    """The bytes of a regular file no larger than the limit (follows symbolic links)."""
+    """The bytes of a regular file no larger than the limit (follows symbolic links).
+
+    ``-`` is standard input (its snapshot describes file descriptor 0; it is never written back)."""
+    if path == STDIN:
+        return read_stdin(limits), Snapshot.of(os.fstat(0))
     try:
         fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
     except OSError as exc:

@@ -32,9 +32,11 @@ _HINT = "run the command yourself to see what it says; securedoc never shows its
 
 
 def key_command_from(option: str | None, environ: Mapping[str, str] | None = None) -> str | None:
-    """The command to run: the option if given, else ``$SECUREDOC_KEY_COMMAND`` (empty = unset)."""
+    """The command to run: the option if given, else ``$SECUREDOC_KEY_COMMAND`` (empty = unset).
+
+    An empty option means "run none", even when the variable is set (shell completion uses it)."""
     if option is not None:
-        return option
+        return option or None
     env = os.environ if environ is None else environ
     value = env.get(KEY_COMMAND_ENV, "")
     return value if value.strip() else None

@@ -279,12 +279,14 @@ def seal_document(
     force: bool = False,
     legacy: bool = False,
     limits: Limits = DEFAULT_LIMITS,
+    carry_hidden: bool = True,
     _nonce: bytes | None = None,
 ) -> Outcome:
     """Seal what is visible now, replacing any earlier seal.
 
     Hidden fields of an earlier seal that opens are carried over (unless the field is visible
-    again, which then wins). Returns ``data=None`` when the file already holds a seal by ``key``
+    again, which then wins; ``carry_hidden=False``: not at all, as ``edit`` does after putting
+    them back in front of the person editing). Returns ``data=None`` when the file already holds a seal by ``key``
     of exactly this payload (and not ``force``).
     """
     path = document.path or "-"
@@ -304,7 +306,7 @@ def seal_document(
     status, opened, message, warnings = _earlier(document, keyring)
 
     hidden: dict[str, Hidden] = {}
-    if opened is not None and isinstance(opened.payload, Payload):
+    if carry_hidden and opened is not None and isinstance(opened.payload, Payload):
         for name, item in opened.payload.hidden.items():
             if document.get(name) is None:
                 hidden[name] = item

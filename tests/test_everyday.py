@@ -216,3 +216,296 @@ def test_pyyaml_without_its_c_extension_warns_once(site: Path, key: Key) -> None
     assert securedoc_without_libyaml("seal", "-q", "content").stderr == ""
     # With libyaml, not a word.
     assert "C extension" not in run("verify", "content", cwd=site).stderr
+
+
+# -- 1: securedoc edit ---------------------------------------------------------------------------
+
+EDITOR_SCRIPT = r"""
+import json, os, re, stat, sys
+path = sys.argv[-1]
+log = os.environ["EDIT_LOG"]
+text = open(path, "rb").read()
+st, folder = os.stat(path), os.stat(os.path.dirname(path))
+entry = {"path": path, "mode": stat.S_IMODE(st.st_mode), "dir_mode": stat.S_IMODE(folder.st_mode),
+         "text": text.decode("utf-8"), "argv0": sys.argv[1:-1]}
+with open(log, "a") as handle:
+    handle.write(json.dumps(entry) + "\n")
+action = os.environ.get("EDIT_ACTION", "")
+if action == "fail":
+    sys.exit(4)
+if action == "swap":  # an editor leaves a swap file next to the copy
+    open(os.path.join(os.path.dirname(path), "." + os.path.basename(path) + ".swp"), "w").write("x")
+for old, new in json.loads(os.environ.get("EDIT_SUBST", "[]")):
+    text = re.sub(old.encode(), new.encode(), text, flags=re.M)
+open(path, "wb").write(text)
+"""
+
+
+@pytest.fixture
+def editing(site: Path, key: Key, tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """A project whose article is sealed with `heat` and `excerpt` hidden, and an $EDITOR stand-in."""
+    write_jwk(site / "keys", key)
+    done = run("seal", "--force", "content/a.md", "--hide", "heat", "--hide", "excerpt", cwd=site)
+    assert done.returncode == 0, done.stderr
+    tools = tmp_path_factory.mktemp("tools")
+    script = tools / "editor.py"
+    script.write_text(EDITOR_SCRIPT)
+    return {"site": site, "log": tools / "log.jsonl", "editor": f"{sys.executable} {script}"}
+
+
+def edit(editing: dict[str, object], *args: str, subst: list[tuple[str, str]] = (), **env: str) -> tuple:  # type: ignore[assignment]
+    site = editing["site"]
+    assert isinstance(site, Path)
+    variables = {"EDITOR": str(editing["editor"]), "EDIT_LOG": str(editing["log"]), "EDIT_SUBST": json.dumps(subst)}
+    variables.update(env)
+    done = run("edit", *args, cwd=site, env=env_with(**variables))
+    log = Path(str(editing["log"]))
+    sessions = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+    log.unlink(missing_ok=True)
+    return done, sessions
+
+
+def test_edit_restores_hidden_fields_in_a_private_copy_and_reseals(editing: dict[str, object], key: Key) -> None:
+    site = Path(str(editing["site"]))
+    article = site / "content" / "a.md"
+    before = article.read_bytes()
+    assert b"\nheat:" not in before and b"\nexcerpt:" not in before
+    done, sessions = edit(editing, "content/a.md", subst=[("^quality: 104", "quality: 105"), ("^heat: 154", "heat: 7")])
+    assert done.returncode == 0, done.stderr
+    assert "edited and sealed" in done.stdout
+    (session,) = sessions
+    assert session["mode"] == 0o600 and session["dir_mode"] == 0o700
+    assert "\nheat: 154\n" in session["text"] and "\nexcerpt: " in session["text"]  # hidden fields restored
+    assert session["path"].endswith("a.md") and not os.path.exists(session["path"])
+    assert not os.path.exists(os.path.dirname(session["path"]))
+    after = article.read_bytes()
+    # Still hidden, nothing else moved: only the edited line and the seal changed.
+    assert b"\nheat:" not in after and b"\nexcerpt:" not in after
+    changed = [(a, b) for a, b in zip(before.splitlines(), after.splitlines(), strict=True) if a != b]
+    assert [a.split(b":")[0] for a, _ in changed] == [b"quality", b"secured"]
+    assert run("verify", "content/a.md", cwd=site).returncode == 0
+    opened = json.loads(run("open", "content/a.md", "--format", "json", cwd=site).stdout)
+    assert opened["payload"]["fields"]["quality"] == 105
+    hidden = opened["payload"]["hidden"]
+    assert sorted(hidden) == ["excerpt", "heat"] and "heat: 7" in json.dumps(hidden)
+    assert "heat: 7" not in done.stdout + done.stderr and secret_of(key) not in done.stdout + done.stderr
+
+
+def test_edit_without_change_writes_nothing(editing: dict[str, object]) -> None:
+    article = Path(str(editing["site"])) / "content" / "a.md"
+    before = article.read_bytes(), article.stat().st_mtime_ns
+    done, sessions = edit(editing, "content/a.md")
+    assert done.returncode == 0 and "no change" in done.stdout and len(sessions) == 1
+    assert (article.read_bytes(), article.stat().st_mtime_ns) == before
+    assert not os.path.exists(sessions[0]["path"])
+
+
+def test_edit_prefers_visual_and_splits_the_command(editing: dict[str, object]) -> None:
+    _, sessions = edit(editing, "content/a.md", VISUAL=f"{editing['editor']} --wait", EDITOR="false")
+    assert len(sessions) == 1 and sessions[0]["argv0"] == ["--wait"]
+
+
+def test_edit_refuses_an_article_that_does_not_verify_unless_forced(editing: dict[str, object]) -> None:
+    site = Path(str(editing["site"]))
+    article = site / "content" / "a.md"
+    article.write_bytes(article.read_bytes().replace(b"quality: 104", b"quality: 999"))
+    before = article.read_bytes()
+    done, sessions = edit(editing, "content/a.md", subst=[("^type: article", "type: note")])
+    assert done.returncode == 1 and "does not verify" in done.stderr and "--force" in done.stderr
+    assert sessions == [] and article.read_bytes() == before
+    done, sessions = edit(editing, "--force", "content/a.md", subst=[("^type: article", "type: note")])
+    assert done.returncode == 0, done.stderr
+    assert len(sessions) == 1 and "\nheat: 154\n" in sessions[0]["text"]
+    assert run("verify", "content/a.md", cwd=site).returncode == 0
+    assert b"quality: 999" in article.read_bytes() and b"type: note" in article.read_bytes()
+
+
+@pytest.mark.parametrize(
+    "action, subst, says",
+    [
+        ("fail", [], "failed (exit status 4)"),
+        ("swap", [("^quality: 104", "quality: [unclosed")], "cannot be sealed"),
+        ("", [('^(secured: ")', r"\1x")], "'secured' field was edited"),
+    ],
+)
+def test_edit_failures_write_nothing_and_leave_no_copy(
+    editing: dict[str, object], action: str, subst: list[tuple[str, str]], says: str
+) -> None:
+    article = Path(str(editing["site"])) / "content" / "a.md"
+    before = article.read_bytes(), article.stat().st_mtime_ns
+    done, sessions = edit(editing, "content/a.md", subst=subst, EDIT_ACTION=action)
+    assert done.returncode != 0 and says in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr and "heat: 154" not in done.stdout + done.stderr
+    assert (article.read_bytes(), article.stat().st_mtime_ns) == before
+    assert len(sessions) == 1 and not os.path.exists(os.path.dirname(sessions[0]["path"]))
+
+
+def test_edit_drops_a_hidden_field_deleted_in_the_editor(editing: dict[str, object]) -> None:
+    site = Path(str(editing["site"]))
+    done, _ = edit(editing, "content/a.md", subst=[("^heat: 154\n", "")])
+    assert done.returncode == 0, done.stderr
+    assert "no longer in the seal: heat" in done.stdout
+    opened = json.loads(run("open", "content/a.md", "--format", "json", cwd=site).stdout)
+    assert list(opened["payload"]["hidden"]) == ["excerpt"]
+
+
+def test_edit_an_unsealed_article_seals_it(site: Path, key: Key, tmp_path: Path) -> None:
+    write_jwk(site / "keys", key)
+    article = site / "content" / "new.md"
+    article.write_text("---\ntitle: Draft\n---\nBody\n")
+    editor = key_script(tmp_path, "sed -i 's/Draft/Final/' \"$1\"\n")
+    done = run("edit", "content/new.md", cwd=site, env=env_with(EDITOR=str(editor)))
+    assert done.returncode == 0, done.stderr
+    assert article.read_text().startswith("---\ntitle: Final\nsecured: ")
+    assert run("verify", "content/new.md", cwd=site).returncode == 0
+
+
+# -- 3: pipes ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def keyed(site: Path, key: Key) -> Path:
+    write_jwk(site / "keys", key)
+    return site
+
+
+def test_seal_dash_is_a_filter(keyed: Path) -> None:
+    raw = EXAMPLE.read_bytes()
+    done = subprocess.run(
+        [SECUREDOC, "seal", "--force", "-"], cwd=keyed, env=env_with(), input=raw, capture_output=True
+    )
+    assert done.returncode == 0, done.stderr
+    sealed = done.stdout
+    assert sealed.count(b"\nsecured: ") == 1 and b"sealed" in done.stderr
+    # Only the seal differs; the article on disk was not touched.
+    assert [a for a, b in zip(raw.splitlines(), sealed.splitlines(), strict=True) if a != b][0].startswith(b"secured")
+    assert (keyed / "content" / "a.md").read_bytes() == raw
+    verified = run("verify", "-", cwd=keyed, input=sealed)
+    assert verified.returncode == 0 and "1 ok" in verified.stderr
+    # Already current: the same bytes come out (a filter always writes the article).
+    again = subprocess.run([SECUREDOC, "seal", "-q", "-"], cwd=keyed, env=env_with(), input=sealed, capture_output=True)
+    assert again.returncode == 0 and again.stdout == sealed and again.stderr == b""
+    # Bad input: an error report, nothing on stdout, exit 1.
+    bad = subprocess.run(
+        [SECUREDOC, "seal", "-"], cwd=keyed, env=env_with(), input=b"no front matter\n", capture_output=True
+    )
+    assert bad.returncode == 1 and bad.stdout == b"" and b"-:" in bad.stderr
+
+
+def test_verify_and_open_read_standard_input(keyed: Path) -> None:
+    assert run("seal", "--force", "content", cwd=keyed).returncode == 0
+    sealed = (keyed / "content" / "a.md").read_bytes()
+    done = run("verify", "-", "--format", "json", cwd=keyed, input=sealed.replace(b"quality: 104", b"quality: 5"))
+    assert done.returncode == 1
+    obj = json.loads(done.stdout)
+    assert obj["path"] == "-" and obj["status"] == "mismatch" and obj["fields"][0]["name"] == "quality"
+    done = run("open", "-", "--format", "json", cwd=keyed, input=sealed)
+    assert done.returncode == 0 and json.loads(done.stdout)["payload"]["fields"]["quality"] == 104
+    done = run("verify", "content", "-", cwd=keyed, input=sealed)
+    assert done.returncode == 2 and "standard input" in done.stderr
+    assert run("rotate", "-", cwd=keyed, input=sealed).returncode == 2
+
+
+def test_output_file_for_seal_and_open_restore(keyed: Path) -> None:
+    article = keyed / "content" / "a.md"
+    raw = article.read_bytes()
+    done = run("seal", "--force", "content/a.md", "--hide", "heat", "--output", "sealed.md", cwd=keyed)
+    assert done.returncode == 0, done.stderr
+    assert article.read_bytes() == raw  # the input is left as it is
+    sealed = (keyed / "sealed.md").read_bytes()
+    assert b"\nheat:" not in sealed and run("verify", "sealed.md", cwd=keyed).returncode == 0
+    done = run("open", "--restore", "sealed.md", "--output", "restored.md", cwd=keyed)
+    assert done.returncode == 0, done.stderr
+    assert b"\nheat: 154\n" in (keyed / "restored.md").read_bytes()
+    assert (keyed / "sealed.md").read_bytes() == sealed
+    done = subprocess.run(
+        [SECUREDOC, "open", "--restore", "-"], cwd=keyed, env=env_with(), input=sealed, capture_output=True
+    )
+    assert done.returncode == 0 and done.stdout == (keyed / "restored.md").read_bytes()
+    # --output over an existing file keeps its mode; one article only; not the article itself.
+    (keyed / "sealed.md").chmod(0o640)
+    assert run("seal", "--force", "content/a.md", "-o", "sealed.md", cwd=keyed).returncode == 0
+    assert (keyed / "sealed.md").stat().st_mode & 0o777 == 0o640
+    assert run("seal", "content", "--output", "x.md", cwd=keyed).returncode == 2
+    assert run("seal", "content/a.md", "content/a.md", "--output", "x.md", cwd=keyed).returncode == 2
+    assert run("seal", "content/a.md", "--output", "content/a.md", cwd=keyed).returncode == 2
+    assert run("open", "content/a.md", "--output", "x.md", cwd=keyed).returncode == 2
+    assert not (keyed / "x.md").exists()
+
+
+# -- 2: the git diff driver ----------------------------------------------------------------------
+
+
+def git(cwd: Path, *args: str, env: dict[str, str] | None = None) -> str:
+    base = env_with(GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.org", GIT_COMMITTER_NAME="t")
+    base.update(GIT_COMMITTER_EMAIL="t@example.org", GIT_CONFIG_NOSYSTEM="1", HOME=str(cwd))
+    base.update(env or {})
+    done = subprocess.run(["git", *args], cwd=cwd, env=base, capture_output=True, text=True, check=True)
+    return done.stdout
+
+
+@pytest.fixture
+def repo(keyed: Path, key: Key) -> Path:
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    git(keyed, "init", "-q")
+    (keyed / ".gitignore").write_text("keys/\n")
+    (keyed / "content" / "plain.md").write_text("---\ntitle: Plain\n---\nNo seal here.\n")
+    (keyed / "content" / "notes.txt").write_text("not markdown\n")
+    assert run("seal", "--force", "content/a.md", "--hide", "heat", cwd=keyed).returncode == 0
+    git(keyed, "add", "-A")
+    git(keyed, "commit", "-qm", "first")
+    return keyed
+
+
+def test_git_setup_writes_attributes_and_config(repo: Path) -> None:
+    (repo / ".gitattributes").write_text("*.png binary")  # no final newline: kept, extended
+    done = run("git-setup", cwd=repo / "content")
+    assert done.returncode == 0, done.stderr
+    lines = (repo / ".gitattributes").read_text().splitlines()
+    assert lines[0] == "*.png binary" and "*.md diff=securedoc" in lines
+    assert git(repo, "config", "diff.securedoc.cachetextconv").strip() == "false"
+    assert "git-textconv" in git(repo, "config", "diff.securedoc.textconv")
+    assert git(repo, "check-attr", "diff", "content/a.md").strip().endswith("diff: securedoc")
+    # Twice is once.
+    assert run("git-setup", cwd=repo).returncode == 0
+    assert (repo / ".gitattributes").read_text().count("*.md diff=securedoc") == 1
+    outside = repo / "content"
+    assert run("git-setup", cwd=outside, env=env_with(GIT_DIR=str(repo / "nope"))).returncode == 2
+
+
+def test_git_diff_shows_the_payload_fields_that_changed(repo: Path, key: Key) -> None:
+    assert run("git-setup", cwd=repo).returncode == 0
+    git(repo, "add", ".gitattributes")
+    git(repo, "commit", "-qm", "diff driver")
+    article = repo / "content" / "a.md"
+    done = run("open", "--restore", "content/a.md", cwd=repo)
+    assert done.returncode == 0
+    text = article.read_text().replace("quality: 104", "quality: 105").replace("heat: 154", "heat: 160")
+    article.write_text(text)
+    assert run("seal", "content/a.md", "--hide", "heat", cwd=repo).returncode == 0
+    (repo / "content" / "plain.md").write_text("---\ntitle: Plainer\n---\nNo seal here.\n")
+    diff = git(repo, "diff")
+    assert "-#   securedoc: bound quality: 104" in diff and "+#   securedoc: bound quality: 105" in diff
+    assert "-#   securedoc: hidden heat | heat: 154" in diff and "+#   securedoc: hidden heat | heat: 160" in diff
+    assert "-title: Plain\n+title: Plainer" in diff  # unsealed content passes through untouched
+    assert "bound title" not in diff  # unchanged fields are context at most, never -/+
+    git(repo, "commit", "-qam", "second")
+    log = git(repo, "log", "-p", "-1")
+    assert "+#   securedoc: bound quality: 105" in log
+    # Without the key: no payload, no hidden value; the seal line itself still shows the change.
+    (repo / "keys" / f"{key.kid}.jwk").rename(repo / "stash.jwk")
+    nokey = git(repo, "log", "-p", "-1", "--", "content/a.md")
+    assert "heat: 160" not in nokey and "heat: 154" not in nokey and "bound quality" not in nokey
+    assert "+secured: " in nokey and "not spelled out" in nokey
+    # With the key from the environment instead, the fields show again.
+    withenv = git(repo, "show", "HEAD", "--", "content/a.md", env={"SECUREDOC_KEY": json.dumps(key_to_jwk(key))})
+    assert "+#   securedoc: hidden heat | heat: 160" in withenv
+
+
+def test_textconv_passes_anything_else_through_byte_for_byte(repo: Path) -> None:
+    for data in (b"\xff\xfe binary \x00", b"---\ntitle: [unclosed\n---\n", b"no front matter\r\n", b""):
+        target = repo / "blob.md"
+        target.write_bytes(data)
+        done = subprocess.run([SECUREDOC, "git-textconv", str(target)], cwd=repo, env=env_with(), capture_output=True)
+        assert done.returncode == 0 and done.stdout == data
