@@ -5,9 +5,10 @@
 build, and returns, per article, what Hugo published: `.Title`, `.Params | jsonify` (parsed back
 into Python) and `.Content` (the rendered HTML).
 
-The layout is a single home page that ranges over every page of the site and prints one JSON
-record per page, keyed by the page's file path: no URL of an article (`url:`, `slug:`, `aliases:`)
-can collide with another or with the report. Every shortcode the articles call is stubbed by a
+The layout is a single home page that looks up every article by its file path (`site.GetPage`)
+and prints one JSON record per article: no URL of an article (`url:`, `slug:`, `aliases:`) can
+collide with another or with the report, and pages that Hugo never lists or renders (headless
+bundles, `build: {render: never}`) are reported too. Every shortcode the articles call is stubbed by a
 template that prints its name, its arguments and its inner text, so Hugo's own shortcodes (which
 look things up in a real site: `ref`, `figure`, `include`, ...) never fail and the output still
 changes when a shortcode call changes. Drafts, future and expired pages are built too.
@@ -53,14 +54,16 @@ codeFences = false
 [taxonomies]
 """
 
-# One record per page that has a file. `.RawContent` is left out on purpose: it is the source,
-# not what readers see. jsonify escapes <, > and & as \\u003c etc., which json.loads undoes.
+# One record per article, looked up by its file path (the paths are in the site's params), so that
+# pages that are never listed or rendered (headless bundles, `build: {list: never}`) are reported too.
+# `.RawContent` is left out on purpose: it is the source, not what readers see. jsonify escapes <, >
+# and & as \\u003c etc., which json.loads undoes.
 _HOME = """\
 {{- $out := slice -}}
-{{- range $p := site.AllPages -}}
-{{- with $p.File -}}
-{{- $out = $out | append (dict "path" $p.File.Path "title" $p.Title "params" $p.Params "content" $p.Content \
-"kind" $p.Kind "draft" $p.Draft) -}}
+{{- range $path := site.Params.securedocPaths -}}
+{{- with site.GetPage $path -}}
+{{- $out = $out | append (dict "path" $path "title" .Title "params" .Params "content" .Content \
+"kind" .Kind "draft" .Draft) -}}
 {{- end -}}
 {{- end -}}
 {{- $out | jsonify -}}
@@ -155,7 +158,9 @@ def build(
         stubs = layouts / "_shortcodes"
         stubs.mkdir(parents=True)
         content.mkdir()
-        (site / "hugo.toml").write_text(_CONFIG, encoding="utf-8")
+        listed = "".join(f"  {json.dumps('/' + rel.replace(os.sep, '/'))},\n" for rel in pages)
+        config = _CONFIG + f"[params]\nsecuredocPaths = [\n{listed}]\n"
+        (site / "hugo.toml").write_text(config, encoding="utf-8")
         (layouts / "home.html").write_text(_HOME, encoding="utf-8")
         # Every other kind prints nothing: the home page's report is the only output we read.
         for name in ("page.html", "section.html", "list.html", "single.html"):
@@ -199,28 +204,18 @@ def build(
         )
         if done.returncode != 0:
             raise HugoBuildError((done.stdout + done.stderr).replace(tmp, "<site>"))
-        records = json.loads((out / "index.html").read_text(encoding="utf-8"))
-    by_path: dict[str, HugoPage] = {}
-    for record in records:
-        if record.get("kind") == "home" and record.get("path", "") == "":
-            continue
-        rel = str(record["path"]).lstrip("/")
-        by_path[rel] = HugoPage(
-            title=str(record["title"]),
-            params=dict(record["params"] or {}),
-            content=str(record["content"]),
-            kind=str(record["kind"]),
-            draft=bool(record["draft"]),
-        )
-    # Hugo reports paths as it normalised them (forward slashes; lower case in some versions):
-    # map them back onto the caller's spelling.
+        records = {r["path"]: r for r in json.loads((out / "index.html").read_text(encoding="utf-8"))}
     result: dict[str, HugoPage] = {}
-    folded = {k.lower(): v for k, v in by_path.items()}
     for rel in pages:
-        key = rel.replace(os.sep, "/")
-        page = by_path.get(key) or folded.get(key.lower())
-        if page is not None:
-            result[rel] = page
+        record = records.get("/" + rel.replace(os.sep, "/"))
+        if record is not None:
+            result[rel] = HugoPage(
+                title=str(record["title"]),
+                params=dict(record["params"] or {}),
+                content=str(record["content"]),
+                kind=str(record["kind"]),
+                draft=bool(record["draft"]),
+            )
     return result
 
 
