@@ -11,23 +11,24 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import re
 import signal
 import sys
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import FileAccessError, SecuredocError
 from .jobs import Result, Task, run
 from .models import Report, Status
 from .verify import error_report
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 __all__ = ["Item", "discover", "map_ordered", "default_jobs", "compile_globs", "MARKDOWN_SUFFIXES"]
 
@@ -250,6 +251,11 @@ def _crashed(chunk: list[Item], command: str) -> list[Result]:
 
 def map_ordered(task: Task, items: Iterable[Item], *, jobs: int = 1, chunk_size: int = 16) -> Iterator[Result]:
     """Run ``task`` over ``items``; results in input order, at most ``4 * jobs`` chunks in flight."""
+    iterator = iter(items)
+    head = list(islice(iterator, 2))
+    if len(head) < 2:
+        jobs = 1  # one file: a pool of workers would only add start-up time
+    items = chain(head, iterator)
     if jobs <= 1:
         for item in items:
             if item.error is not None:
@@ -257,6 +263,11 @@ def map_ordered(task: Task, items: Iterable[Item], *, jobs: int = 1, chunk_size:
             else:
                 yield run(task, item.path)
         return
+    # Imported here: a one-file run (the common case from editors and hooks) never pays for them.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     chunks = _chunks(items, chunk_size)

@@ -24,9 +24,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives import hashes, hmac
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-
 from .crypto import random_bytes
 from .errors import ConfigError
 from .keys import Keyring
@@ -41,6 +38,9 @@ FILE_NAME = "securedoc-cache-v1"
 
 def derive_cache_key(keyring: Keyring, settings: dict[str, Any]) -> bytes:
     """K: HKDF-SHA256 over the keyring's keys, with the settings as context. One-way."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
     material = bytearray()
     for key in sorted(keyring, key=lambda k: k.kid):
         for part in (key.kid.encode("utf-8"), key.alg.encode("ascii"), key.secret_bytes()):
@@ -94,6 +94,8 @@ class CacheView:
         return f"CacheView({len(self.tags)} tags)"
 
     def tag(self, purpose: bytes, data: bytes) -> bytes:
+        from cryptography.hazmat.primitives import hashes, hmac
+
         mac = hmac.HMAC(self.key, hashes.SHA256())
         mac.update(purpose + b"\x00")
         mac.update(data)

@@ -7,11 +7,9 @@ Nothing here decides anything; it only writes what the reports say.
 from __future__ import annotations
 
 import json
-import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import IO, Any
-from xml.sax.saxutils import escape, quoteattr
 
 from . import escape as esc
 from .canonical import display
@@ -232,10 +230,14 @@ class GithubRenderer(Renderer):
 
 
 def _xml(text: str) -> str:
+    from xml.sax.saxutils import escape  # only for JUnit output: keeps start-up short
+
     return escape(esc.xml_text(text))
 
 
 def _xml_attr(text: str) -> str:
+    from xml.sax.saxutils import quoteattr
+
     return quoteattr(esc.xml_text(text), {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
 
 
@@ -244,6 +246,8 @@ class JunitRenderer(Renderer):
 
     def __init__(self, out: IO[str], **kwargs: Any) -> None:
         super().__init__(out, **kwargs)
+        import tempfile
+
         self._cases: IO[str] = tempfile.SpooledTemporaryFile(max_size=4 << 20, mode="w+", encoding="utf-8")
         self._failures = 0
         self._errors = 0
