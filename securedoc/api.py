@@ -13,7 +13,6 @@ Batch runs over folders (:func:`run`) are what the command line uses: they strea
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +23,7 @@ from . import cache as cache_mod
 from .config import Config
 from .document import DEFAULT_LIMITS, Limits, parse
 from .errors import KeyringError, UsageError
+from .fastpath import settings_for, verify_bytes
 from .fileio import STDIN, atomic_replace, cleanup_temp_files, locked_article, read_article, write_target
 from .jobs import Command, Task
 from .keycommand import key_command_from, run_key_command
@@ -142,9 +142,18 @@ def verify(
     retired: RetiredPolicy = "warn",
     path: str | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    full: bool = False,
 ) -> Report:
-    """Check an article against its seal. Bad input gives an ``error`` report (parse errors raise)."""
-    return verify_document(parse(_bytes(source), path=path, limits=limits), keyring, retired=retired)
+    """Check an article against its seal. Bad input gives an ``error`` report (parse errors raise).
+
+    Bytes exactly as sealed are ``ok`` without a parse (the byte fast path, securedoc.fastpath);
+    ``full`` parses and compares anyway. Both give the same report."""
+    data = _bytes(source)
+    if not full:
+        report = verify_bytes(data, keyring, settings=settings_for(limits), limits=limits, path=path, retired=retired)
+        if report is not None:
+            return report
+    return verify_document(parse(data, path=path, limits=limits), keyring, retired=retired)
 
 
 def unseal(source: Source, keyring: Keyring, *, limits: Limits = DEFAULT_LIMITS) -> Opened:
@@ -156,10 +165,15 @@ def unseal(source: Source, keyring: Keyring, *, limits: Limits = DEFAULT_LIMITS)
 
 
 def verify_file(
-    path: str | Path, keyring: Keyring, *, retired: RetiredPolicy = "warn", limits: Limits = DEFAULT_LIMITS
+    path: str | Path,
+    keyring: Keyring,
+    *,
+    retired: RetiredPolicy = "warn",
+    limits: Limits = DEFAULT_LIMITS,
+    full: bool = False,
 ) -> Report:
     data, _ = read_article(str(path), limits)
-    return verify(data, keyring, retired=retired, path=str(path), limits=limits)
+    return verify(data, keyring, retired=retired, path=str(path), limits=limits, full=full)
 
 
 def open_file(path: str | Path, keyring: Keyring, *, limits: Limits = DEFAULT_LIMITS) -> Opened:
@@ -232,14 +246,16 @@ class RunOptions:
     follow_symlinks: bool = False
     changed: str | None = None
     debug: bool = False
+    full: bool = False  # verify: no byte fast path (parse and compare every article)
     new_tags: bytearray = field(default_factory=bytearray)  # 16 bytes a tag: flat, not a list
     cleaned: list[str] = field(default_factory=list)
 
 
 def _cache_settings(options: RunOptions, config: Config) -> dict[str, Any]:
     from . import __version__
+    from .rules import RULES_VERSION
 
-    settings: dict[str, Any] = {"securedoc": __version__, "purpose": options.command}
+    settings: dict[str, Any] = {"securedoc": __version__, "rules": RULES_VERSION, "purpose": options.command}
     if options.command == "verify":
         settings.update(
             retired=sorted(options.keyring.retired), retired_policy=options.retired or config.retired_policy
@@ -260,6 +276,8 @@ def _cache_settings(options: RunOptions, config: Config) -> dict[str, Any]:
 def changed_files(rev: str, paths: Sequence[str]) -> list[str]:
     """Markdown files git reports as changed since ``rev`` (working tree and index), plus untracked ones,
     restricted to ``paths``. Deleted files are left out."""
+
+    import subprocess  # only for --changed: keeps start-up short
 
     def git(*args: str) -> str:
         try:
@@ -323,6 +341,7 @@ def run(options: RunOptions) -> Iterator[Report]:
         follow_symlinks=options.follow_symlinks,
         cache=view,
         debug=options.debug,
+        fast=None if options.full and options.command == "verify" else settings_for(config.limits),
     )
     if tuple(options.paths) == (STDIN,):
         items: Iterable[batch.Item] = [batch.Item(STDIN)]  # read in this process, once

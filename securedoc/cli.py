@@ -10,9 +10,7 @@ import base64
 import binascii
 import json
 import os
-import subprocess
 import sys
-import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -119,6 +117,8 @@ class _Group(click.Group):
             ctx.exit(1)
         except Exception as exc:
             if env_flag(_DEBUG_ENV):
+                import traceback
+
                 _stderr("".join(traceback.format_exception(exc)))
             message = (
                 f"securedoc: internal error ({type(exc).__name__}); nothing more was written. "
@@ -475,6 +475,11 @@ def seal(
     "Write --changed=REV, or put --changed after the paths.",
 )
 @click.option("--no-cache", is_flag=True, help="Ignore the cache configured in securedoc.yaml.")
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Parse and compare every article, also those whose bytes are exactly as sealed (no byte fast path).",
+)
 @batch_options()
 @click.pass_context
 def verify(
@@ -488,6 +493,7 @@ def verify(
     retired: str | None,
     changed: str | None,
     no_cache: bool,
+    full: bool,
     fmt: str,
     jobs: int | None,
     cache_dir: Path | None,
@@ -520,6 +526,7 @@ def verify(
         follow_symlinks=follow_symlinks,
         changed=changed,
         debug=env_flag(_DEBUG_ENV),
+        full=full,
     )
     ctx.exit(_execute(options, fmt, quiet, verbose, progress, policy))
 
@@ -686,6 +693,8 @@ def keys() -> None:
 
 
 def _git_ignored_warning(path: Path) -> None:
+    import subprocess
+
     try:
         inside = subprocess.run(
             ["git", "-C", str(path.parent), "rev-parse", "--is-inside-work-tree"],

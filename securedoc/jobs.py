@@ -7,13 +7,13 @@ failure, expected or not, becomes an ``error`` report for that file so that a ba
 
 from __future__ import annotations
 
-import traceback
 from dataclasses import dataclass, field
 from typing import Literal
 
 from .cache import CacheView
 from .document import DEFAULT_LIMITS, Limits, parse
 from .errors import SecuredocError
+from .fastpath import verify_bytes
 from .fileio import atomic_replace, locked_article, read_article, write_target
 from .keys import Key, Keyring
 from .models import Report, RetiredPolicy, Status
@@ -46,6 +46,9 @@ class Task:
     follow_symlinks: bool = False
     cache: CacheView | None = None
     debug: bool = False
+    # The settings fingerprint for the byte fast path (securedoc.fastpath): verify takes the fast
+    # path with it, seal and rotate bind it into new seals. None: verify --full.
+    fast: str | None = None
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,13 @@ def _verify(task: Task, path: str) -> Result:
             return Result(
                 Report(path, Status.OK, message="seal matches (unchanged since last verified)", extra={"cached": True})
             )
-    report = verify_document(parse(data, path=path, limits=task.limits), task.keyring, retired=task.retired)
+    report = None
+    if task.fast is not None:
+        report = verify_bytes(
+            data, task.keyring, settings=task.fast, limits=task.limits, path=path, retired=task.retired
+        )
+    if report is None:
+        report = verify_document(parse(data, path=path, limits=task.limits), task.keyring, retired=task.retired)
     clean = report.status is Status.OK and not report.warnings and not report.notes
     return Result(report, (tag,) if clean and tag is not None else ())
 
@@ -110,6 +119,7 @@ def _seal_bytes(task: Task, path: str, target: str, data: bytes, snapshot: objec
         force=task.force,
         legacy=task.legacy,
         limits=task.limits,
+        fast=task.fast or False,
     )
     if outcome.data is None:
         clean = outcome.report.status is Status.OK and not outcome.report.warnings
@@ -126,13 +136,21 @@ def _rotate(task: Task, path: str) -> Result:
     if task.dry_run:
         data, _ = read_article(target, task.limits)
         outcome = rotate_document(
-            parse(data, path=path, limits=task.limits), task.keyring, task.key, limits=task.limits
+            parse(data, path=path, limits=task.limits),
+            task.keyring,
+            task.key,
+            limits=task.limits,
+            fast=task.fast or False,
         )
         report = outcome.report
         return Result(report.with_(action="would rotate") if outcome.data is not None else report)
     with locked_article(target, task.limits) as (data, snapshot):
         outcome = rotate_document(
-            parse(data, path=path, limits=task.limits), task.keyring, task.key, limits=task.limits
+            parse(data, path=path, limits=task.limits),
+            task.keyring,
+            task.key,
+            limits=task.limits,
+            fast=task.fast or False,
         )
         if outcome.data is not None:
             atomic_replace(target, outcome.data, snapshot)
@@ -157,6 +175,8 @@ def run(task: Task, path: str) -> Result:
     except MemoryError:
         return _error(task, path, "out of memory while reading this file")
     except Exception as exc:  # a bug: report it for this file, go on with the others
+        import traceback
+
         detail = "".join(traceback.format_exception(exc)) if task.debug else ""
         return _error(
             task,

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from . import envelope
+from . import envelope, fastpath
 from .canonical import dumps
 from .document import DEFAULT_LIMITS, SEAL_FIELD, Document, Entry, Limits, parse
 from .errors import DocumentError, PayloadError, SecuredocError, UsageError
@@ -147,6 +147,68 @@ def _check(
     return new
 
 
+def _fast_settings(fast: str | bool, limits: Limits) -> str | None:
+    if fast is True:
+        return fastpath.settings_for(limits)
+    return fast or None
+
+
+def _claim_holds(new: Document, value: str) -> bool:
+    """Whether the byte search of the fast path finds exactly the seal the parser sees, written
+    in double quotes (YAML, or a TOML basic string)."""
+    entry = new.seal_entry
+    span = new.simple_value_span(entry) if entry is not None else None
+    if span is None:
+        return False
+    start, end = span
+    text = new.front_matter
+    if text[start:end] != f'"{value}"':
+        return False
+    at = new.fm_start + (start + 1 if text.isascii() else len(text[: start + 1].encode("utf-8")))
+    return fastpath.locate(new.data) == (at, at + len(value))
+
+
+def _write_seal(
+    document: Document,
+    edits: list[tuple[int, int, str]],
+    plaintext: bytes,
+    key: Key,
+    *,
+    fast: str | None,
+    removed: Iterable[str] = (),
+    keyring: Keyring,
+    limits: Limits,
+    nonce: bytes | None,
+) -> tuple[bytes, str]:
+    """Encrypt, edit and check: the new file bytes and the seal string. With ``fast`` (the settings
+    fingerprint) a current-form seal carries the fast-path claim (securedoc.fastpath) for the new
+    bytes, unless the byte search would not find this seal."""
+    header = None
+    if fast is not None and not key.legacy:
+        blank = document.with_front_matter([*edits, _seal_edit(document, "")])
+        span = fastpath.locate(blank)
+        if span is not None and span[0] == span[1]:
+            header = {fastpath.CLAIM: fastpath.claim(blank, span[0], fast)}
+    value = seal_payload(plaintext, key, nonce=nonce, header=header)
+    new_data = document.with_front_matter([*edits, _seal_edit(document, value)])
+    new = _check(document, new_data, removed=removed, seal_value=value, keyring=keyring, limits=limits)
+    if header is not None and not _claim_holds(new, value):
+        value = seal_payload(plaintext, key, nonce=nonce)
+        new_data = document.with_front_matter([*edits, _seal_edit(document, value)])
+        _check(document, new_data, removed=removed, seal_value=value, keyring=keyring, limits=limits)
+    return new_data, value
+
+
+def _all_bound(document: Document, payload: Payload, removed: Iterable[str] = ()) -> bool:
+    """Whether verify would have nothing to note: every visible field bound, no hidden one visible."""
+    gone = set(removed)
+    return all(
+        e.ident in payload.fields and e.name not in payload.hidden
+        for e in document.entries
+        if e.ident != SEAL_FIELD and e.name not in gone
+    )
+
+
 # -- seal ----------------------------------------------------------------------------------------
 
 
@@ -280,9 +342,13 @@ def seal_document(
     legacy: bool = False,
     limits: Limits = DEFAULT_LIMITS,
     carry_hidden: bool = True,
+    fast: str | bool = True,
     _nonce: bytes | None = None,
 ) -> Outcome:
     """Seal what is visible now, replacing any earlier seal.
+
+    ``fast``: the settings fingerprint to bind for verify's byte fast path (True: the one for
+    ``limits`` and default settings; False: no fast-path claim).
 
     Hidden fields of an earlier seal that opens are carried over (unless the field is visible
     again, which then wins; ``carry_hidden=False``: not at all, as ``edit`` does after putting
@@ -351,10 +417,18 @@ def seal_document(
     ):
         return Outcome(None, Report(path, status, message="already sealed", kid=key.kid, action="unchanged", **common))
 
-    value = seal_payload(plaintext, key, nonce=_nonce)
-    edits.append(_seal_edit(document, value))
-    new_data = document.with_front_matter(edits)
-    _check(document, new_data, removed=newly_hidden, seal_value=value, keyring=keyring, limits=limits)
+    settings = _fast_settings(fast, limits) if not legacy and _all_bound(document, payload, newly_hidden) else None
+    new_data, value = _write_seal(
+        document,
+        edits,
+        plaintext,
+        key,
+        fast=settings,
+        removed=newly_hidden,
+        keyring=keyring,
+        limits=limits,
+        nonce=_nonce,
+    )
 
     if legacy:
         warnings.append(
@@ -411,6 +485,7 @@ def rotate_document(
     target: Key,
     *,
     limits: Limits = DEFAULT_LIMITS,
+    fast: str | bool = True,
     _nonce: bytes | None = None,
 ) -> Outcome:
     """Re-seal an article with ``target`` after verifying it. Never re-seals what does not verify.
@@ -480,10 +555,17 @@ def rotate_document(
         plaintext = encode(Payload(fields=fields, syntax=document.syntax))
     else:
         plaintext = opened.plaintext
-    value = seal_payload(plaintext, target, nonce=_nonce)
     _require_block(document)
-    new_data = document.with_front_matter([_seal_edit(document, value)])
-    _check(document, new_data, seal_value=value, keyring=keyring, limits=limits)
+    new_data, _ = _write_seal(
+        document,
+        [],
+        plaintext,
+        target,
+        fast=_fast_settings(fast, limits) if not notes else None,
+        keyring=keyring,
+        limits=limits,
+        nonce=_nonce,
+    )
     was = opened.key.kid if opened.form == "jwe" else f"legacy {opened.key.kid}"
     warnings = tuple(key_warnings(target, keyring))
     return Outcome(

@@ -26,7 +26,7 @@ from .errors import DecryptionFailed, MalformedSeal, RefusedError, SecuredocErro
 from .keys import Key, Keyring
 from .payload import LegacyPayload, Payload, decode, decode_legacy
 
-__all__ = ["Opened", "seal_payload", "open_seal", "read_seal", "open_document"]
+__all__ = ["Opened", "seal_payload", "open_seal", "authenticates", "read_seal", "open_document"]
 
 
 @dataclass(frozen=True)
@@ -119,6 +119,22 @@ def open_seal(seal: envelope.Seal, keyring: Keyring) -> Opened:
             hint="if the article is yours, run `securedoc seal --force` to seal it again",
         ) from None
     return Opened(seal, key, plaintext, decode(plaintext))
+
+
+def authenticates(seal: envelope.JweSeal, keyring: Keyring) -> Key | None:
+    """The key under which a current-form seal authenticates (its header included), else None.
+
+    For the byte fast path (securedoc.fastpath): the plaintext is decrypted and dropped, so the
+    payload is not decoded; whatever does not authenticate is left to :func:`open_seal` to explain.
+    """
+    key = keyring.get(seal.kid)
+    if key is None or key.legacy:
+        return None
+    try:
+        crypto.gcm_decrypt(key.secret_bytes(), seal.nonce, seal.ciphertext, seal.tag, seal.aad)
+    except DecryptionFailed:
+        return None
+    return key
 
 
 def read_seal(document: Document) -> envelope.Seal | None:

@@ -19,7 +19,7 @@ from .payload import LegacyPayload
 from .sealing import Opened, open_seal, read_seal
 
 # Opened, read_seal and open_seal live in securedoc.sealing; re-exported for existing callers.
-__all__ = ["Opened", "read_seal", "open_seal", "compare", "verify_document", "LEGACY_UNCHECKABLE"]
+__all__ = ["Opened", "read_seal", "open_seal", "compare", "conclude", "verify_document", "LEGACY_UNCHECKABLE"]
 
 LEGACY_UNCHECKABLE = (
     "legacy payload cannot be checked against the article: the seal does not decrypt to a JSON "
@@ -124,11 +124,24 @@ def verify_document(document: Document, keyring: Keyring, *, retired: RetiredPol
     except SecuredocError as exc:
         exc.located(path=document.path, line=entry.line if entry else None)
         return error_report(path, exc)
-    key = opened.key
+    return conclude(path, entry.line if entry else None, opened.key, opened.form, keyring, retired, diffs, notes)
+
+
+def conclude(
+    path: str,
+    line: int | None,
+    key: Key,
+    form: str,
+    keyring: Keyring,
+    retired: RetiredPolicy = "warn",
+    diffs: list[FieldDiff] | None = None,
+    notes: list[str] | None = None,
+) -> Report:
+    """The report once the seal is open and compared: the rules on keys apply here, on the full path
+    and on the byte fast path (securedoc.fastpath) alike."""
+    diffs = diffs or []
     warnings = key_warnings(key, keyring)
-    common: dict[str, Any] = dict(
-        line=entry.line if entry else None, kid=key.kid, form=opened.form, notes=tuple(notes), warnings=tuple(warnings)
-    )
+    common: dict[str, Any] = dict(line=line, kid=key.kid, form=form, notes=tuple(notes or ()), warnings=tuple(warnings))
     if diffs:
         names = ", ".join(d.name for d in diffs)
         return Report(

@@ -7,6 +7,7 @@ import json
 from conftest import article
 from joserfc import jwe
 from joserfc.jwk import OctKey
+from joserfc.registry import HeaderParameter
 
 from securedoc.document import parse
 from securedoc.keys import Keyring, generate_key, key_to_jwk
@@ -14,6 +15,17 @@ from securedoc.models import Status
 from securedoc.payload import Binding, build, encode
 from securedoc.seal import seal_document
 from securedoc.verify import verify_document
+
+
+def _is_claim(value: object) -> None:
+    if not isinstance(value, dict):
+        raise ValueError("the securedoc claim is an object")
+
+
+# securedoc's seals carry one private header parameter, "securedoc" (the fast-path claim, RFC 7516
+# section 4.3). RFC 7516 says a recipient ignores parameters it does not understand; joserfc is
+# stricter by default and must be told about it.
+REGISTRY = jwe.JWERegistry(header_registry={"securedoc": HeaderParameter("securedoc fast-path claim", _is_claim)})
 
 
 def test_joserfc_opens_our_seal() -> None:
@@ -24,8 +36,10 @@ def test_joserfc_opens_our_seal() -> None:
     doc = parse(sealed)
     token = doc.seal_entry.value  # type: ignore[union-attr]
     their_key = OctKey.import_key(key_to_jwk(key))  # our key file, read by another library
-    result = jwe.decrypt_compact(token, their_key)
+    result = jwe.decrypt_compact(token, their_key, registry=REGISTRY)
+    claim = result.protected.pop("securedoc")
     assert result.protected == {"alg": "dir", "enc": "A256GCM", "kid": "newsroom-2026"}
+    assert set(claim) == {"h", "r", "s"}
     assert json.loads(result.plaintext)["fields"] == {"n": 1, "title": "Hello"}
     assert result.plaintext == encode(build(doc, Binding()))
 

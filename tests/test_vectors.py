@@ -7,6 +7,7 @@ Our implementation must reproduce every vector exactly, and an independent imple
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from pathlib import Path
 
@@ -15,19 +16,35 @@ from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from joserfc import jwe
 from joserfc.jwk import OctKey
+from joserfc.registry import HeaderParameter
 
-from securedoc.document import parse
+from securedoc import fastpath
+from securedoc.document import DEFAULT_LIMITS, parse
 from securedoc.keys import Keyring, keys_from_jwk_text
 from securedoc.models import Status
 from securedoc.payload import Binding, build, encode, legacy_plaintext
+from securedoc.rules import RULES_VERSION
 from securedoc.seal import seal_document
 from securedoc.verify import verify_document
 
+
+def _is_claim(value: object) -> None:
+    if not isinstance(value, dict):
+        raise ValueError("the securedoc claim is an object")
+
+
+# The fast-path claim is a private header parameter; joserfc must be told about it.
+REGISTRY = jwe.JWERegistry(header_registry={"securedoc": HeaderParameter("securedoc fast-path claim", _is_claim)})
 VECTORS = json.loads((Path(__file__).parent / "data" / "vectors" / "securedoc-v1.json").read_text())["vectors"]
 
 
 @pytest.mark.parametrize("vector", VECTORS, ids=[v["name"] for v in VECTORS])
 def test_vector_reproduces_exactly(vector: dict) -> None:
+    if vector["fast_path"] is not None:
+        assert vector["fast_path"]["rules_version"] == RULES_VERSION, (
+            "RULES_VERSION changed: regenerate the vectors (python tests/data/vectors/generate.py) and "
+            "update the first vector shown in docs/format.md"
+        )
     (key,) = keys_from_jwk_text(json.dumps(vector["jwk"]), "vector")
     ring = Keyring([key])
     article = base64.b64decode(vector["article_b64"])
@@ -57,7 +74,7 @@ def test_vector_opens_with_an_independent_implementation(vector: dict) -> None:
         plaintext = unpadder.update(padded) + unpadder.finalize()
         assert plaintext == legacy_plaintext(build(without_hidden, Binding(**vector["binding"])))
         return
-    token = jwe.decrypt_compact(vector["secured"], OctKey.import_key(vector["jwk"]))
+    token = jwe.decrypt_compact(vector["secured"], OctKey.import_key(vector["jwk"]), registry=REGISTRY)
     assert token.protected["kid"] == vector["jwk"]["kid"]
     payload = json.loads(token.plaintext)
     assert payload["v"] == 1
@@ -67,3 +84,38 @@ def test_vector_opens_with_an_independent_implementation(vector: dict) -> None:
     assert set(payload.get("hidden", {})) == set(vector["hide"])
     if not vector["hide"]:
         assert token.plaintext == encode(build(sealed, Binding(**vector["binding"])))
+
+
+FAST = [v for v in VECTORS if v["fast_path"] is not None]
+
+
+@pytest.mark.parametrize("vector", FAST, ids=[v["name"] for v in FAST])
+def test_vector_fast_path_claim_by_hand(vector: dict) -> None:
+    """The fast-path claim, recomputed from docs/format.md alone (hashlib and joserfc, not securedoc)."""
+    fast = vector["fast_path"]
+    sealed = base64.b64decode(vector["sealed_article_b64"])
+    value = vector["secured"].encode("ascii")
+    offset = fast["seal_offset"]
+    assert sealed[offset : offset + len(value)] == value and sealed[offset - 1 : offset] == b'"'
+    without = sealed[:offset] + sealed[offset + len(value) :]
+    h = hashlib.sha256(b"securedoc fast path 1\x00" + offset.to_bytes(8, "big") + without).digest()
+    assert base64.urlsafe_b64encode(h).rstrip(b"=").decode() == fast["sha256_b64url"]
+    token = jwe.decrypt_compact(vector["secured"], OctKey.import_key(vector["jwk"]), registry=REGISTRY)
+    assert token.protected["securedoc"] == {
+        "h": fast["sha256_b64url"],
+        "r": fast["rules_version"],
+        "s": fast["settings"],
+    }
+    (key,) = keys_from_jwk_text(json.dumps(vector["jwk"]), "vector")
+    report = fastpath.verify_bytes(sealed, Keyring([key]), settings=fast["settings"], limits=DEFAULT_LIMITS)
+    assert report is not None and report.status is Status.OK
+    assert report == verify_document(parse(sealed, path="-"), Keyring([key]))
+
+
+def test_vectors_without_fast_path_say_why() -> None:
+    """Seals whose verification would note something (fields not bound) or legacy seals carry no claim."""
+    names = {v["name"] for v in VECTORS if v["fast_path"] is None}
+    assert names == {
+        "current form, body not bound, fields excluded",
+        "legacy form (AES-128-CBC, written with --legacy)",
+    }

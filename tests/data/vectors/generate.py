@@ -1,6 +1,8 @@
 """Regenerate securedoc-v1.json: fixed keys, nonces and articles -> exact `secured` values.
 
-Run only when the format changes (and then bump the format version): `python generate.py`.
+Run when the format changes (and then bump the format version) or the rules version
+(securedoc.rules.RULES_VERSION, which the fast-path claim in each current-form seal records):
+`python generate.py`.
 The vectors are what other implementations check themselves against (docs/format.md).
 """
 
@@ -10,7 +12,9 @@ import base64
 import json
 from pathlib import Path
 
+from securedoc import fastpath
 from securedoc.document import parse
+from securedoc.envelope import parse as parse_seal
 from securedoc.keys import Key, Keyring, key_to_jwk
 from securedoc.payload import Binding
 from securedoc.seal import seal_document
@@ -72,6 +76,18 @@ def main() -> None:
         )  # type: ignore[arg-type]
         assert out.data is not None
         sealed = parse(out.data)
+        value: str = sealed.seal_entry.value  # type: ignore[union-attr]
+        fast = None
+        if not case.get("legacy"):
+            claim = parse_seal(value).header.get(fastpath.CLAIM)  # type: ignore[union-attr]
+            if claim is not None:
+                offset = out.data.index(value.encode())
+                fast = {
+                    "rules_version": claim["r"],
+                    "settings": claim["s"],
+                    "seal_offset": offset,
+                    "sha256_b64url": claim["h"],
+                }
         vectors.append(
             {
                 "name": case["name"],
@@ -83,6 +99,7 @@ def main() -> None:
                 "article_b64": base64.b64encode(data).decode(),
                 "secured": sealed.seal_entry.value,  # type: ignore[union-attr]
                 "sealed_article_b64": base64.b64encode(out.data).decode(),
+                "fast_path": fast,
             }
         )
     (HERE / "securedoc-v1.json").write_text(

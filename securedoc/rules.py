@@ -1,0 +1,40 @@
+"""The version of securedoc's verification rules, and a fingerprint of the settings behind a verdict.
+
+:data:`RULES_VERSION` names the rules by which ``verify`` decides, from a file's bytes, whether an
+article matches its seal: how the file is split, which YAML (and TOML) constructs are refused, how
+values are read and made canonical, the payload format, what is compared, and every per-file check
+that can turn ``ok`` into anything else.
+
+**Every change to those rules must bump RULES_VERSION**, in the same commit: a rule that refuses
+something that passed before, a canonical form that changes, a new payload version, a new check.
+Seals record the version in their authenticated header (docs/format.md, "The fast path"); ``verify``
+skips parsing an unchanged article only when its seal was made under the same rules and settings,
+so a stale version would let an article pass that today's rules refuse. When in doubt, bump: it
+only costs the next verification of each article a full parse.
+
+The settings fingerprint covers the settings that can change a single file's verdict (today the
+reading limits). A setting added to verify that can change a verdict for some bytes must be added
+to :func:`settings_fingerprint`, in the same commit.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from typing import Any
+
+__all__ = ["RULES_VERSION", "settings_fingerprint"]
+
+RULES_VERSION = 1
+
+
+def settings_fingerprint(**settings: Any) -> str:
+    """A short, stable text naming the verdict-relevant settings (and the rules version).
+
+    Values must be JSON-serialisable (tuples become lists); names are sorted, so the order of the
+    arguments does not matter. 128 bits of SHA-256, base64url.
+    """
+    text = json.dumps({"rules": RULES_VERSION, **settings}, sort_keys=True, separators=(",", ":"), default=list)
+    digest = hashlib.sha256(b"securedoc settings\x00" + text.encode("utf-8")).digest()[:16]
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
