@@ -19,6 +19,7 @@ document is refused or the spelling is bound (see :func:`parse_toml` and docs/fo
 from __future__ import annotations
 
 import datetime as _dt
+import math
 import re
 import tomllib
 from collections.abc import Iterator
@@ -42,6 +43,8 @@ _INT64 = (-(2**63), 2**63 - 1)
 # keeps nanoseconds): two different instants would read the same.
 _LONG_FRACTION = re.compile(r"\d{2}:\d{2}:\d{2}\.(\d{7,})")
 _STR_TAG = "tag:yaml.org,2002:str"
+# A float literal (a fraction or an exponent), not part of a date, time or key.
+_FLOAT = re.compile(r"(?<![\w.:+-])[+-]?\d[\d_]*(?:\.\d[\d_]*)?(?:[eE][+-]?\d[\d_]*)?(?![\w.:-])")
 
 
 class _Statement(NamedTuple):
@@ -364,11 +367,17 @@ def _tables(value: Any, depth: int, limit: int) -> Iterator[dict[str, Any]]:
         )
 
 
+def fold(key: str) -> str:
+    """A key as Hugo compares it: Go's strings.ToLower, which maps each character to one character.
+    Python's lower() agrees except for U+0130 (İ), which it turns into two ("i" and a combining dot)."""
+    return key.replace("\u0130", "i").lower()
+
+
 def _folded(table: dict[str, Any]) -> tuple[str, str] | None:
     """Two keys of one table that differ only in case (Hugo lower-cases keys), or None."""
     seen: dict[str, str] = {}
     for key in table:
-        other = seen.setdefault(key.lower(), key)
+        other = seen.setdefault(fold(key), key)
         if other != key:
             return other, key
     return None
@@ -409,12 +418,12 @@ def _check_readers(text: str, values: dict[str, Any], lines: dict[str, int], lim
             "rename or remove one of them",
             lines[pair[1]],
         )
-    top = {key.lower(): key for key in values}
+    top = {fold(key): key for key in values}
     for key, value in values.items():
-        if key.lower() != "params" or not isinstance(value, dict):
+        if fold(key) != "params" or not isinstance(value, dict):
             continue
         for inner in value:
-            shadowed = top.get(inner.lower())
+            shadowed = top.get(fold(inner))
             if shadowed is not None and shadowed != key:
                 raise _Refusal(
                     f"'{key}.{inner}' and the field '{shadowed}': Hugo merges the '{key}' table into the "
@@ -422,6 +431,23 @@ def _check_readers(text: str, values: dict[str, Any], lines: dict[str, int], lim
                     f"rename '{key}.{inner}' or remove one of the two",
                     _key_line(text, inner, lines[key]),
                 )
+
+
+def _check_floats(text: str, tokens: list[_Token]) -> None:
+    """Refuse a float literal too large for a 64-bit float: tomllib reads it as infinity, Hugo's
+    reader refuses it, so a sealed `inf` and a written `1e999` would be one value to securedoc."""
+    masked = _masked(text, tokens)
+    for found in _FLOAT.finditer(masked):
+        literal = found.group()
+        if "." not in literal and "e" not in literal.lower():
+            continue
+        if math.isinf(float(literal.replace("_", ""))):
+            raise _Refusal(
+                f"the number {literal} is too large for a 64-bit float: Python's TOML reader reads it as "
+                "infinity, Hugo's refuses it",
+                "write inf if infinity is meant, or a smaller number",
+                text.count("\n", 0, found.start()) + _FIRST_LINE,
+            )
 
 
 def _masked(text: str, tokens: list[_Token]) -> str:
@@ -586,6 +612,7 @@ def _build(
                 "write at most 6 digits after the seconds' decimal point",
                 text.count("\n", 0, fraction.start()) + _FIRST_LINE,
             )
+        _check_floats(text, lexer.tokens)
         _check_readers(text, values, lines, limits)
     except _Refusal as refusal:
         raise DocumentError(refusal.message, path=path, line=refusal.line, hint=refusal.hint) from None

@@ -215,6 +215,8 @@ def test_crlf_inside_multiline_strings_is_bound_as_written() -> None:
         (b'+++\ntitle = "A"\n[params]\nTITLE = "Evil"\n+++\n', "Hugo merges the 'params' table", 4),
         (b"+++\nt = 07:32:00.1234567\n+++\n", "7 fraction digits", 2),
         (b"+++\nn = 9223372036854775808\n+++\n", "does not fit in 64 bits", 2),
+        (b"+++\nok = 1e308\nf = [1.5, -1_0e4_00]\n+++\n", "too large for a 64-bit float", 3),
+        (b'+++\ntitle = "A"\n"t\xc4\xb0tle" = "Evil"\n+++\n', "differ only in case", 3),
         (b'+++\ns = """\n+++x\n"""\n+++\n', "starts with '+++' but is not the closing line", 3),
         (b'+++\ntitle = "A"\n+++ # no\n+++\n', "starts with '+++' but is not the closing line", 3),
         (b'+++\ntitle = "A"\ntitle = "B"\n+++\n', "invalid TOML", 3),
@@ -297,3 +299,28 @@ def test_a_removed_field_is_a_mismatch(article: TomlArticle, data: st.DataObject
         return
     assert report.status is Status.MISMATCH and name in [d.name for d in report.fields]
     assert text  # the field had text
+
+
+_TOKENS = st.sampled_from(
+    ["a", "b", "B", " = ", "=", '"', "'", '"""', "'''", "[", "]", "[[", "]]", "{", "}", ",", ".", "#", "\n", "\r\n"]
+    + [" ", "\t", "1", "0x1f", "1e3", "\\", "\\n", "x y", "+++", "07:32:00", "2020-01-01", "T", "Z", "secured"]
+)
+
+
+@given(st.lists(_TOKENS, max_size=40).map("".join))
+def test_any_front_matter_is_read_or_refused_clearly(text: str) -> None:
+    """Arbitrary TOML-ish text: a clear DocumentError or a document that seals byte-exact."""
+    data = ("+++\n" + text + "\n+++\nBody\n").encode()
+    try:
+        doc = parse(data)
+    except DocumentError as exc:
+        assert exc.message
+        return
+    try:
+        out = seal_document(doc, RING)
+    except (DocumentError, UsageError) as exc:
+        assert exc.message
+        return
+    if out.data is not None and doc.seal_entry is None:
+        assert without_seal(out.data) == data
+        assert verify_document(parse(out.data), RING).status is Status.OK
