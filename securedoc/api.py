@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
@@ -356,7 +357,13 @@ def run(options: RunOptions) -> Iterator[Report]:
         )
     if options.command != "verify" and not options.dry_run:
         items = _cleaning(items, options.cleaned)
-    jobs = 1 if tuple(options.paths) == (STDIN,) else options.jobs or config.jobs or batch.default_jobs()
+    jobs = 1 if tuple(options.paths) == (STDIN,) else options.jobs or config.jobs
+    if not jobs:
+        # A small run is done before worker processes would have started: peek before choosing.
+        iterator = iter(items)
+        head = list(islice(iterator, batch.SMALL_RUN))
+        jobs = 1 if len(head) < batch.SMALL_RUN else batch.default_jobs()
+        items = chain(head, iterator)
     for result in batch.map_ordered(task, items, jobs=jobs):
         for tag in result.tags:
             options.new_tags += tag

@@ -231,9 +231,12 @@ def batch_options(formats: tuple[str, ...] = FORMATS, *, cache: bool = True) -> 
                 type=click.Path(file_okay=False, path_type=Path),
                 help="Verification cache folder: skip files whose exact bytes already passed.",
             )(f)
-        f = click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes (default: one per core).")(
-            f
-        )
+        f = click.option(
+            "-j",
+            "--jobs",
+            type=click.IntRange(min=1),
+            help="Worker processes (default: the idle cores, 1 for fewer than 64 files).",
+        )(f)
         f = click.option(
             "--format", "fmt", type=click.Choice(formats), default="text", show_default=True, help="Output format."
         )(f)

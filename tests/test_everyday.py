@@ -509,3 +509,55 @@ def test_textconv_passes_anything_else_through_byte_for_byte(repo: Path) -> None
         target.write_bytes(data)
         done = subprocess.run([SECUREDOC, "git-textconv", str(target)], cwd=repo, env=env_with(), capture_output=True)
         assert done.returncode == 0 and done.stdout == data
+
+
+# -- 7: the default job count --------------------------------------------------------------------
+
+
+def test_default_jobs_counts_idle_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    from securedoc import batch
+
+    monkeypatch.setattr(batch, "cores", lambda: 2)
+    assert batch.default_jobs(load=0.3) == 2  # an idle CI runner
+    assert batch.default_jobs(load=1.6) == 1
+    assert batch.default_jobs(load=7.0) == 1  # a busy shared machine: workers would only compete
+    monkeypatch.setattr(batch, "cores", lambda: 8)
+    assert batch.default_jobs(load=2.2) == 6 and batch.default_jobs(load=0.0) == 8
+
+
+def test_small_runs_start_no_worker_processes(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, key: Key) -> None:
+    from securedoc import api, batch
+    from securedoc.keys import Keyring
+
+    for i in range(batch.SMALL_RUN + 1):
+        (tmp_path / f"a{i}.md").write_text(f"---\ntitle: {i}\n---\n")
+    chosen: list[int] = []
+    real_map = batch.map_ordered
+    monkeypatch.setattr(batch, "default_jobs", lambda: 2)
+    monkeypatch.setattr(
+        batch, "map_ordered", lambda task, items, jobs: (chosen.append(jobs), real_map(task, items, jobs=1))[1]
+    )
+    few = api.RunOptions(
+        command="verify", paths=[str(tmp_path / "a1.md"), str(tmp_path / "a2.md")], keyring=Keyring([key])
+    )
+    assert [r.status.value for r in api.run(few)] == ["unsealed", "unsealed"] and chosen == [1]
+    many = api.RunOptions(command="verify", paths=[str(tmp_path)], keyring=Keyring([key]))
+    assert len(list(api.run(many))) == batch.SMALL_RUN + 1 and chosen == [1, 2]
+
+
+# -- 6: shell completion offers key ids ----------------------------------------------------------
+
+
+def test_shell_completion_offers_key_ids_for_primary_and_to(keyed: Path, other_key: Key, tmp_path: Path) -> None:
+    write_jwk(keyed / "keys", other_key)
+    marker = tmp_path / "ran"
+    env = env_with(_SECUREDOC_COMPLETE="bash_complete", SECUREDOC_KEY_COMMAND=f"touch {marker}")
+    for words, cword in (("securedoc seal --primary ", 3), ("securedoc rotate content --to ", 4)):
+        done = run(cwd=keyed, env={**env, "COMP_WORDS": words, "COMP_CWORD": str(cword)})
+        assert done.returncode == 0
+        assert sorted(line.split(",")[1] for line in done.stdout.splitlines()) == ["other-2027", "test-2026"]
+    done = run(cwd=keyed, env={**env, "COMP_WORDS": "securedoc edit --primary oth", "COMP_CWORD": "3"})
+    assert done.stdout.splitlines() == ["plain,other-2027"]
+    assert not marker.exists()  # completing never runs the key command
+    script = run(cwd=keyed, env=env_with(_SECUREDOC_COMPLETE="bash_source"))
+    assert "_securedoc_completion" in script.stdout

@@ -136,3 +136,90 @@ def test_documented_workflow_rules(name: str) -> None:
             if uses and uses.startswith("actions/checkout@"):
                 assert step.get("with", {}).get("persist-credentials") is False
             assert "${{" not in str(step.get("run", "")), f"{job_name}: no ${{{{ }}}} inside run:"
+
+
+# -- the repository's own action (action.yml) ----------------------------------------------------
+
+
+def _action() -> dict[str, object]:
+    action = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
+    assert isinstance(action, dict)
+    return action
+
+
+def test_action_is_a_hardened_composite_action() -> None:
+    action = _action()
+    runs = action["runs"]
+    assert isinstance(runs, dict) and runs["using"] == "composite"
+    steps = runs["steps"]
+    scripts = []
+    for step in steps:
+        uses = step.get("uses")
+        if uses:
+            assert re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", uses), f"{uses}: pin to a full commit SHA"
+        if "run" in step:
+            assert "${{" not in step["run"], "no ${{ }} inside run: (values come in through env:)"
+            assert step.get("shell") == "bash"
+            scripts.append(step["run"])
+    install = next(step for step in steps if "pip install" in step.get("run", ""))
+    # Installs itself, from the action's checkout (the pinned commit), passed in through env.
+    assert install["env"]["ACTION_PATH"] == "${{ github.action_path }}"
+    assert '"$ACTION_PATH"' in install["run"]
+    verify = steps[-1]
+    assert "verify --format github" in verify["run"] and "--trust" in verify["run"]
+    assert verify["env"]["BASE_SHA"] == "${{ github.event.pull_request.base.sha }}"
+
+
+def _verify_script() -> tuple[str, dict[str, str]]:
+    step = _action()["runs"]["steps"][-1]  # type: ignore[index]
+    return step["run"], step["env"]
+
+
+@pytest.fixture
+def runner(tmp_path: Path) -> Path:
+    """A stand-in for the runner: $RUNNER_TEMP/securedoc-venv/bin/securedoc records its arguments."""
+    if shutil.which("bash") is None or shutil.which("git") is None:
+        pytest.skip("bash and git are needed")
+    binary = tmp_path / "runner" / "securedoc-venv" / "bin" / "securedoc"
+    binary.parent.mkdir(parents=True)
+    binary.write_text(
+        "#!/bin/sh\n"
+        'printf "%s\\n" "$@" > "$RUNNER_TEMP/args"\n'
+        'printf "%s" "${SECUREDOC_KEY-unset}" > "$RUNNER_TEMP/key"\n'
+    )
+    binary.chmod(0o755)
+    return tmp_path / "runner"
+
+
+def _run_verify_step(cwd: Path, runner: Path, **inputs: str) -> subprocess.CompletedProcess[str]:
+    script, _ = _verify_script()
+    env = {k: v for k, v in os.environ.items() if k not in ("SECUREDOC_KEY", "CI")}
+    env.update(RUNNER_TEMP=str(runner), INPUT_PATHS=".", INPUT_KEY="", INPUT_TRUST="", EVENT_NAME="push", BASE_SHA="")
+    env.update(inputs)
+    return subprocess.run(["bash", "-c", script], cwd=cwd, env=env, capture_output=True, text=True, timeout=60)
+
+
+def test_action_trusts_the_base_commit_on_pull_requests(tmp_path: Path, runner: Path) -> None:
+    repo = tmp_path / "site"
+    repo.mkdir()
+    git_env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@e", "GIT_COMMITTER_NAME": "t"}
+    git_env.update(GIT_COMMITTER_EMAIL="t@e", HOME=str(tmp_path))
+    for args in (["init", "-q"], ["commit", "-q", "--allow-empty", "-m", "base"]):
+        subprocess.run(["git", *args], cwd=repo, env=git_env, check=True, capture_output=True)
+    base = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True).stdout.strip()
+    done = _run_verify_step(repo, runner, EVENT_NAME="pull_request", BASE_SHA=base, INPUT_PATHS="content extra.md")
+    assert done.returncode == 0, done.stderr
+    args = (runner / "args").read_text().splitlines()
+    assert args == ["verify", "--format", "github", "--trust", base, "--", "content", "extra.md"]
+    assert (runner / "key").read_text() == "unset"  # an empty input never blanks a key the job set
+    # A push: no --trust; the key input becomes SECUREDOC_KEY; an explicit trust input wins.
+    done = _run_verify_step(repo, runner, INPUT_KEY='{"kty": "oct"}')
+    assert (runner / "args").read_text().splitlines() == ["verify", "--format", "github", "--", "."]
+    assert (runner / "key").read_text() == '{"kty": "oct"}'
+    done = _run_verify_step(repo, runner, EVENT_NAME="pull_request", BASE_SHA=base, INPUT_TRUST="HEAD")
+    assert "--trust\nHEAD\n" in (runner / "args").read_text()
+    # A path input cannot smuggle shell syntax in: it is only ever words.
+    marker = tmp_path / "pwned"
+    done = _run_verify_step(repo, runner, INPUT_PATHS=f"$(touch {marker}) ;touch {marker}")
+    assert done.returncode == 0 and not marker.exists()
+    assert "$(touch" in (runner / "args").read_text()
