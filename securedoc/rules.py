@@ -26,7 +26,7 @@ from typing import Any
 
 __all__ = ["RULES_VERSION", "settings_fingerprint"]
 
-RULES_VERSION = 1
+RULES_VERSION = 2
 
 
 def settings_fingerprint(**settings: Any) -> str:

@@ -55,6 +55,15 @@ CASES = [
         "article": "---\ntitle: T\ndraft: true\nweight: 10\n---\nBody.\n",
     },
     {
+        "name": "current form, TOML front matter (+++), a hidden table",
+        "key": CURRENT,
+        "nonce": bytes(range(64, 76)),
+        "hide": ["params"],
+        "article": '+++\ntitle = "Hello, TOML"\ndate = 2020-08-15T08:19:00Z\nedition = 07:30:00\n'
+        "ratio = 0.5\ntags = ['news', 'ai']\n\n[params]\nsource = 'wire'\n\n[[links]]\n"
+        'url = "https://example.org/"\n+++\nBody text.\n',
+    },
+    {
         "name": "legacy form (AES-128-CBC, written with --legacy)",
         "key": LEGACY,
         "nonce": bytes(range(48, 64)),
