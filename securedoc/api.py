@@ -23,7 +23,7 @@ from . import batch
 from . import cache as cache_mod
 from .config import Config
 from .document import DEFAULT_LIMITS, Limits, parse
-from .errors import KeyringError, UsageError
+from .errors import KeyringError, RefusedError, UsageError
 from .fastpath import settings_for, verify_bytes
 from .fileio import STDIN, atomic_replace, cleanup_temp_files, locked_article, read_article, write_target
 from .jobs import Command, Task
@@ -33,7 +33,7 @@ from .models import Report, RetiredPolicy
 from .payload import DEFAULT_BINDING, Binding
 from .seal import Outcome, restore_document, seal_document
 from .sealing import Opened, open_document
-from .verify import verify_document
+from .verify import DEFAULT_POLICY, Policy, verify_document
 
 __all__ = [
     "load_keyring",
@@ -68,6 +68,10 @@ def load_keyring(
     primary: str | None = None,
     environ: dict[str, str] | None = None,
     key_command: str | None = None,
+    checkout_keys: bool = True,
+    trusted_keys: Sequence[Key] = (),
+    trusted_from: str | None = None,
+    need_primary: bool = True,
 ) -> tuple[Keyring, list[str]]:
     """Build the keyring the command line would use, and warnings (loose key file permissions).
 
@@ -75,11 +79,16 @@ def load_keyring(
     ``./keys`` when it exists; plus the environment variable (``key_env``, the configured one, or
     ``SECUREDOC_KEY``); plus what ``key_command`` (or ``$SECUREDOC_KEY_COMMAND``, never a setting
     of the configuration file) prints. The same key id from two sources must be the same key.
+
+    ``checkout_keys=False`` (CI, or a key given from outside the checkout: see
+    :mod:`securedoc.trust`) leaves out the key folder found by default (``./keys``, ``keys.dir``);
+    ``trusted_keys`` (read from ``verify --trust REV``'s key folder) take its place.
+    ``need_primary=False`` (verify, open): a configured primary key that is absent is no error.
     """
     config = config or Config()
-    keys: list[Key] = []
+    keys: list[Key] = list(trusted_keys)
     warnings: list[str] = []
-    looked: list[str] = []
+    looked: list[str] = [f"{trusted_from}'s keys folder"] if trusted_from else []
     if key_files:
         for path in key_files:
             found, notes = load_key_file(path)
@@ -91,12 +100,15 @@ def load_keyring(
         explicit = keys_dir is not None
         if folder is None:
             folder = Path("keys")
-        if explicit or folder.is_dir():
+        if not explicit and (not checkout_keys or trusted_from):
+            pass  # key files in the checkout are not trusted here
+        elif explicit or folder.is_dir():
             shown = os.path.relpath(folder)
             found, notes = load_key_dir(Path(shown) if not shown.startswith("..") else folder)
             keys.extend(found)
             warnings.extend(notes)
-        looked.append(f"{folder}/")
+        if explicit or (checkout_keys and not trusted_from):
+            looked.append(f"{folder}/")
     variable = key_env or config.key_env
     keys.extend(load_key_env(variable, environ))
     looked.append(f"${variable}")
@@ -105,12 +117,16 @@ def load_keyring(
         keys.extend(run_key_command(command))
         looked.append("--key-command")
     if not keys:
+        untrusted = "" if checkout_keys else "; key files in the checkout are not used here"
         raise KeyringError(
-            "no keys found (looked in " + ", ".join(looked) + ")",
+            "no keys found (looked in " + ", ".join(looked) + ")" + untrusted,
             hint="create one with `securedoc keys new KID`, pass --key FILE or --keys DIR, "
             f"or set ${variable} to a JWK (in CI, from a secret)",
         )
-    ring = Keyring(keys, primary=primary or config.primary, retired=config.retired)
+    chosen = primary or config.primary
+    if not need_primary and primary is None and chosen is not None and all(k.kid != chosen for k in keys):
+        chosen = None  # only sealing needs the primary key
+    ring = Keyring(keys, primary=chosen, retired=config.retired)
     return ring, warnings
 
 
@@ -133,6 +149,8 @@ def seal(
     outcome = seal_document(
         parse(data, limits=limits), keyring, binding, key=key, hide=hide, force=force, legacy=legacy, limits=limits
     )
+    if outcome.report.action == "refused":
+        raise RefusedError(outcome.report.message, line=outcome.report.line, hint=outcome.report.hint)
     return outcome.data if outcome.data is not None else data
 
 
@@ -144,6 +162,7 @@ def verify(
     path: str | None = None,
     limits: Limits = DEFAULT_LIMITS,
     full: bool = False,
+    policy: Policy = DEFAULT_POLICY,
 ) -> Report:
     """Check an article against its seal. Bad input gives an ``error`` report (parse errors raise).
 
@@ -151,15 +170,17 @@ def verify(
     ``full`` parses and compares anyway. Both give the same report."""
     data = _bytes(source)
     if not full:
-        report = verify_bytes(data, keyring, settings=settings_for(limits), limits=limits, path=path, retired=retired)
+        report = verify_bytes(
+            data, keyring, settings=settings_for(limits), limits=limits, path=path, retired=retired, policy=policy
+        )
         if report is not None:
             return report
-    return verify_document(parse(data, path=path, limits=limits), keyring, retired=retired)
+    return verify_document(parse(data, path=path, limits=limits), keyring, retired=retired, policy=policy)
 
 
-def unseal(source: Source, keyring: Keyring, *, limits: Limits = DEFAULT_LIMITS) -> Opened:
+def unseal(source: Source, keyring: Keyring, *, limits: Limits = DEFAULT_LIMITS, raw: bool = False) -> Opened:
     """Decrypt an article's seal: which key opened it and the payload it holds."""
-    return open_document(parse(_bytes(source), limits=limits), keyring)
+    return open_document(parse(_bytes(source), limits=limits), keyring, raw=raw)
 
 
 # -- one article, on disk ------------------------------------------------------------------------
@@ -172,14 +193,15 @@ def verify_file(
     retired: RetiredPolicy = "warn",
     limits: Limits = DEFAULT_LIMITS,
     full: bool = False,
+    policy: Policy = DEFAULT_POLICY,
 ) -> Report:
     data, _ = read_article(str(path), limits)
-    return verify(data, keyring, retired=retired, path=str(path), limits=limits, full=full)
+    return verify(data, keyring, retired=retired, path=str(path), limits=limits, full=full, policy=policy)
 
 
-def open_file(path: str | Path, keyring: Keyring, *, limits: Limits = DEFAULT_LIMITS) -> Opened:
+def open_file(path: str | Path, keyring: Keyring, *, limits: Limits = DEFAULT_LIMITS, raw: bool = False) -> Opened:
     data, _ = read_article(str(path), limits)
-    return open_document(parse(data, path=str(path), limits=limits), keyring)
+    return open_document(parse(data, path=str(path), limits=limits), keyring, raw=raw)
 
 
 def _rewrite(path: str, outcome_of: Any, limits: Limits, dry_run: bool) -> Outcome:
@@ -248,6 +270,7 @@ class RunOptions:
     changed: str | None = None
     debug: bool = False
     full: bool = False  # verify: no byte fast path (parse and compare every article)
+    policy: Policy = DEFAULT_POLICY
     new_tags: bytearray = field(default_factory=bytearray)  # 16 bytes a tag: flat, not a list
     cleaned: list[str] = field(default_factory=list)
 
@@ -258,8 +281,15 @@ def _cache_settings(options: RunOptions, config: Config) -> dict[str, Any]:
 
     settings: dict[str, Any] = {"securedoc": __version__, "rules": RULES_VERSION, "purpose": options.command}
     if options.command == "verify":
+        policy = options.policy
         settings.update(
-            retired=sorted(options.keyring.retired), retired_policy=options.retired or config.retired_policy
+            retired=sorted(options.keyring.retired),
+            retired_policy=options.retired or config.retired_policy,
+            legacy=policy.legacy,
+            unbound=policy.unbound,
+            demo=policy.demo,
+            bound_include=list(policy.binding.include),
+            bound_exclude=list(policy.binding.exclude),
         )
     else:
         binding = config.binding
@@ -343,6 +373,7 @@ def run(options: RunOptions) -> Iterator[Report]:
         cache=view,
         debug=options.debug,
         fast=None if options.full and options.command == "verify" else settings_for(config.limits),
+        policy=options.policy,
     )
     if tuple(options.paths) == (STDIN,):
         items: Iterable[batch.Item] = [batch.Item(STDIN)]  # read in this process, once

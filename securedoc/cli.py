@@ -39,6 +39,8 @@ from .models import fails
 from .payload import LegacyPayload, Payload
 from .progress import Progress, progress_wanted
 from .report import FORMATS, Summary, make_renderer
+from .trust import Resolved, resolve
+from .verify import Policy
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -249,11 +251,31 @@ def _config(config_file: Path | None) -> Config:
     return load_config(config_file) if config_file else find_config()
 
 
+def _resolve(config_file: Path | None, key_files: tuple[Path, ...], key_env: str | None) -> Resolved:
+    """Settings and key sources for commands that do not decide verdicts (seal, open, keys list)."""
+    return resolve(config_file=config_file, key_files=key_files, key_env=key_env, key_command=_key_command())
+
+
 def _keyring(
-    config: Config, key_files: tuple[Path, ...], keys_dir: Path | None, key_env: str | None, primary: str | None = None
+    trusted: Resolved,
+    key_files: tuple[Path, ...],
+    keys_dir: Path | None,
+    key_env: str | None,
+    primary: str | None = None,
+    *,
+    need_primary: bool = True,
 ) -> Keyring:
     ring, warnings = api.load_keyring(
-        config, key_files=key_files, keys_dir=keys_dir, key_env=key_env, primary=primary, key_command=_key_command()
+        trusted.config,
+        key_files=key_files,
+        keys_dir=keys_dir,
+        key_env=key_env,
+        primary=primary,
+        checkout_keys=trusted.checkout_keys,
+        trusted_keys=trusted.keys,
+        trusted_from=trusted.rev,
+        need_primary=need_primary,
+        key_command=_key_command(),
     )
     for warning in warnings:
         _warn(warning)
@@ -286,18 +308,35 @@ def _demo_in_ci(ring: Keyring) -> None:
     demo = [k.kid for k in ring if k.demo]
     if demo and _ci():
         _warn(
-            f"the keyring holds the public demo key '{demo[0]}': in CI, a seal it verifies proves nothing. "
-            f"Give CI your real key through ${DEFAULT_KEY_ENV} (a secret) and remove the demo key."
+            f"the keyring holds the public demo key '{demo[0]}': in CI, an article sealed with it is an error. "
+            f"Give CI your real key through ${DEFAULT_KEY_ENV} (a secret)."
         )
 
 
+def _policy(trusted: Resolved) -> Policy:
+    return Policy(
+        legacy=trusted.legacy,
+        unbound=trusted.unbound,
+        demo="error" if _ci() else "warn",
+        binding=trusted.binding,
+    )
+
+
 def _execute(
-    options: api.RunOptions, fmt: str, quiet: bool, verbose: bool, progress_flag: bool | None, unsealed: str
+    options: api.RunOptions,
+    fmt: str,
+    quiet: bool,
+    verbose: bool,
+    progress_flag: bool | None,
+    unsealed: str,
+    trusted: Resolved | None = None,
 ) -> int:
     """Run a batch, stream the reports through a renderer, print the summary, return the exit code."""
     out = sys.stdout
     err = sys.stderr
     renderer = make_renderer(fmt, out, unsealed=unsealed, verbose=verbose)  # type: ignore[arg-type]
+    for difference in trusted.differences if trusted is not None else ():
+        renderer.notice(difference.path, difference.message)
     summary = Summary(options.command, unsealed=unsealed)  # type: ignore[arg-type]
     show = progress_wanted(err, quiet, progress_flag)
     total = api.count_files(options) if show else None
@@ -359,6 +398,48 @@ def _one_report(report: Any, fmt: str, quiet: bool, verbose: bool, unsealed: str
     return 1 if failed else 0
 
 
+def policy_options(f: F) -> F:
+    """The options that say on the command line what a checkout setting may not say in CI."""
+    f = click.option(
+        "--include-field",
+        "include_field",
+        multiple=True,
+        metavar="NAME",
+        help="Only these visible fields need to be bound by a seal (repeatable; like fields.include).",
+    )(f)
+    f = click.option(
+        "--exclude-field",
+        "exclude_field",
+        multiple=True,
+        metavar="NAME",
+        help="A visible field that need not be bound by a seal (repeatable; like fields.exclude).",
+    )(f)
+    f = click.option(
+        "--exclude",
+        "exclude",
+        multiple=True,
+        metavar="GLOB",
+        help="Paths never visited (repeatable; relative to the project root; like `exclude:`).",
+    )(f)
+    f = click.option(
+        "--unbound",
+        type=click.Choice(["error", "warn", "ignore"]),
+        help="A visible top-level field the seal does not bind: error (default), warn, or ignore.",
+    )(f)
+    f = click.option(
+        "--legacy",
+        "legacy_policy",
+        type=click.Choice(["accept", "warn", "refuse"]),
+        help="Legacy AES-CBC seals (unauthenticated): accept, warn (default), or refuse (the default under CI).",
+    )(f)
+    return f
+
+
+def _overrides(**options: Any) -> dict[str, Any]:
+    """Command-line values that override settings; an option not given is None."""
+    return {name: (value if value not in ((), None) else None) for name, value in options.items()}
+
+
 # -- seal / verify / rotate ----------------------------------------------------------------------
 
 
@@ -371,7 +452,12 @@ def _one_report(report: Any, fmt: str, quiet: bool, verbose: bool, unsealed: str
     metavar="FIELD",
     help="Move FIELD out of the visible front matter into the seal (repeatable).",
 )
-@click.option("--force", is_flag=True, help="Seal again even when the seal is already current.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Seal again even when the seal is already current, and replace a seal that cannot be opened "
+    "(wrong key, unknown key, legacy without its key, tampered), losing whatever it holds.",
+)
 @click.option("--dry-run", is_flag=True, help="Say what would change; write nothing.")
 @click.option(
     "--legacy",
@@ -411,13 +497,15 @@ def seal(
     """Seal articles: encrypt a payload of their fields into `secured`, changing nothing else.
 
     PATHS are files and folders (searched recursively for *.md and *.markdown). An article whose
-    seal is already current is left untouched (same bytes, same time stamp) unless --force.
+    seal is already current is left untouched (same bytes, same time stamp) unless --force. A seal
+    that cannot be opened is never replaced without --force: it may hold hidden fields.
     `seal -` seals standard input to standard output; --output FILE writes a sealed copy.
     """
     if not paths:
         raise UsageError("give the articles or folders to seal, e.g. `securedoc seal content/`")
-    config = _config(config_file)
-    ring = _keyring(config, key_files, keys_dir, key_env, primary)
+    trusted = _resolve(config_file, key_files, key_env)
+    config = trusted.config
+    ring = _keyring(trusted, key_files, keys_dir, key_env, primary)
     key = ring.primary(legacy=legacy)
     if key.demo and not quiet:
         _warn(
@@ -462,7 +550,15 @@ def seal(
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
 @key_options
+@click.option(
+    "--trust",
+    "trust_rev",
+    metavar="REV",
+    help="Read the configuration and the keys folder from git revision REV (e.g. the pull request's base), "
+    "never from the working tree; differences are reported.",
+)
 @_unsealed_option
+@policy_options
 @click.option(
     "--retired",
     type=click.Choice(["warn", "error"]),
@@ -492,7 +588,13 @@ def verify(
     keys_dir: Path | None,
     key_env: str | None,
     config_file: Path | None,
+    trust_rev: str | None,
     unsealed: str | None,
+    legacy_policy: str | None,
+    unbound: str | None,
+    exclude: tuple[str, ...],
+    exclude_field: tuple[str, ...],
+    include_field: tuple[str, ...],
     retired: str | None,
     changed: str | None,
     no_cache: bool,
@@ -514,10 +616,26 @@ def verify(
         if changed is None:
             raise UsageError("give the articles or folders to verify, e.g. `securedoc verify content/`")
         paths = (".",)
-    config = _config(config_file)
-    ring = _keyring(config, key_files, keys_dir, key_env)
+    given = _overrides(
+        unsealed=unsealed,
+        legacy=legacy_policy,
+        unbound=unbound,
+        exclude=exclude,
+        exclude_field=exclude_field,
+        include_field=include_field,
+    )
+    trusted = resolve(
+        config_file=config_file,
+        key_files=key_files,
+        key_env=key_env,
+        trust=trust_rev,
+        given=given,
+        check=True,
+        key_command=_key_command(),
+    )
+    config = trusted.config
+    ring = _keyring(trusted, key_files, keys_dir, key_env, need_primary=False)
     _demo_in_ci(ring)
-    policy = unsealed or config.unsealed
     options = api.RunOptions(
         command="verify",
         paths=paths,
@@ -530,8 +648,9 @@ def verify(
         changed=changed,
         debug=env_flag(_DEBUG_ENV),
         full=full,
+        policy=_policy(trusted),
     )
-    ctx.exit(_execute(options, fmt, quiet, verbose, progress, policy))
+    ctx.exit(_execute(options, fmt, quiet, verbose, progress, trusted.unsealed, trusted))
 
 
 @cli.command()
@@ -546,6 +665,7 @@ def verify(
 )
 @click.option("--dry-run", is_flag=True, help="Say what would be rotated; write nothing.")
 @_unsealed_option
+@policy_options
 @batch_options(cache=False)  # rotate always verifies in full before re-sealing
 @click.pass_context
 def rotate(
@@ -558,6 +678,11 @@ def rotate(
     to_kid: str | None,
     dry_run: bool,
     unsealed: str | None,
+    legacy_policy: str | None,
+    unbound: str | None,
+    exclude: tuple[str, ...],
+    exclude_field: tuple[str, ...],
+    include_field: tuple[str, ...],
     fmt: str,
     jobs: int | None,
     quiet: bool,
@@ -572,8 +697,24 @@ def rotate(
     """
     if not paths:
         raise UsageError("give the articles or folders to rotate, e.g. `securedoc rotate content/ --to KID`")
-    config = _config(config_file)
-    ring = _keyring(config, key_files, keys_dir, key_env)
+    given = _overrides(
+        unsealed=unsealed,
+        legacy=legacy_policy,
+        unbound=unbound,
+        exclude=exclude,
+        exclude_field=exclude_field,
+        include_field=include_field,
+    )
+    trusted = resolve(
+        config_file=config_file,
+        key_files=key_files,
+        key_env=key_env,
+        given=given,
+        check=True,
+        key_command=_key_command(),
+    )
+    config = trusted.config
+    ring = _keyring(trusted, key_files, keys_dir, key_env, need_primary=to_kid is None)
     target = ring.require(to_kid) if to_kid else ring.primary()
     options = api.RunOptions(
         command="rotate",
@@ -585,8 +726,9 @@ def rotate(
         dry_run=dry_run,
         follow_symlinks=follow_symlinks,
         debug=env_flag(_DEBUG_ENV),
+        policy=_policy(trusted),
     )
-    ctx.exit(_execute(options, fmt, quiet, verbose, progress, unsealed or config.unsealed))
+    ctx.exit(_execute(options, fmt, quiet, verbose, progress, trusted.unsealed, trusted))
 
 
 # -- open ----------------------------------------------------------------------------------------
@@ -622,6 +764,12 @@ def _payload_view(opened: Any) -> dict[str, Any]:
 @click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True)
 @click.option("--restore", is_flag=True, help="Put hidden fields back into the visible front matter.")
 @_output_option
+@click.option(
+    "--raw",
+    is_flag=True,
+    help="Also show a legacy payload that is not a JSON object (as text or hex). Without it, such a "
+    "payload gets the same error as a legacy seal that does not decrypt.",
+)
 def open_(
     path: str,
     key_files: tuple[Path, ...],
@@ -631,6 +779,7 @@ def open_(
     fmt: str,
     restore: bool,
     output: str | None,
+    raw: bool,
 ) -> None:
     """Show what an article's seal holds (or, with --restore, put its hidden fields back).
 
@@ -639,8 +788,9 @@ def open_(
     """
     if output is not None and not restore:
         raise UsageError("--output goes with --restore (it writes the restored article)")
-    config = _config(config_file)
-    ring = _keyring(config, key_files, keys_dir, key_env)
+    trusted = _resolve(config_file, key_files, key_env)
+    config = trusted.config
+    ring = _keyring(trusted, key_files, keys_dir, key_env, need_primary=False)
     if restore and (output is not None or path == STDIN):
         target = output if output is not None else STDIN
         report = streams.restore_copy(path, target, ring, limits=config.limits)
@@ -655,7 +805,7 @@ def open_(
         for note in report.notes:
             _echo(f"  note: {note}")
         return
-    opened = api.open_file(path, ring, limits=config.limits)
+    opened = api.open_file(path, ring, limits=config.limits, raw=raw)
     payload = opened.payload
     form = "JWE (A256GCM)" if opened.form == "jwe" else f"legacy AES-CBC ({opened.key.alg}), unauthenticated"
     if fmt == "json":
@@ -825,9 +975,14 @@ def keys_list(
     key_files: tuple[Path, ...], keys_dir: Path | None, key_env: str | None, config_file: Path | None, fmt: str
 ) -> None:
     """List the keyring: id, algorithm, size, source, role. Never key material."""
-    config = _config(config_file)
+    trusted = _resolve(config_file, key_files, key_env)
     ring, warnings = api.load_keyring(
-        config, key_files=key_files, keys_dir=keys_dir, key_env=key_env, key_command=_key_command()
+        trusted.config,
+        key_files=key_files,
+        keys_dir=keys_dir,
+        key_env=key_env,
+        checkout_keys=trusted.checkout_keys,
+        key_command=_key_command(),
     )
     infos = ring.describe()
     if fmt == "json":

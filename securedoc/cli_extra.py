@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from . import gitdiff
-from .cli import _config, _echo, _keyring, _warn, cli, complete_kid, key_options
+from .cli import _echo, _keyring, _resolve, _warn, cli, complete_kid, key_options
 from .edit import edit_file
 
 __all__ = ["edit", "git_setup", "git_textconv"]
@@ -42,8 +42,9 @@ def edit(
     a fresh folder of mode 0700) that is removed afterwards, also on errors. The fields that were
     hidden are hidden again; no change, no write.
     """
-    config = _config(config_file)
-    ring = _keyring(config, key_files, keys_dir, key_env, primary)
+    trusted = _resolve(config_file, key_files, key_env)
+    config = trusted.config
+    ring = _keyring(trusted, key_files, keys_dir, key_env, primary)
     key = ring.primary()
     if key.demo:
         _warn(f"sealing with the public demo key '{key.kid}': anyone can forge these seals")

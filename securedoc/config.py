@@ -19,6 +19,8 @@ Unknown settings are errors, so a typo never silently does nothing.
     body: true                   # bind a digest of the body
     unsealed: error              # error | warn | ignore
     retired: warn                # warn | error: a seal made with a retired key
+    legacy: warn                 # accept | warn | refuse: legacy AES-CBC seals (under CI: refuse)
+    unbound: error               # error | warn | ignore: visible fields the seal does not bind
     cache: null                  # folder for the verification cache (off by default)
     exclude: ["drafts/**"]       # paths (globs, relative to the root) that are never visited
     jobs: null                   # worker processes (default: the number of cores)
@@ -41,10 +43,10 @@ import yaml
 from .document import Limits
 from .errors import ConfigError
 from .keys import DEFAULT_KEY_ENV
-from .models import RetiredPolicy, UnsealedPolicy
+from .models import LegacyPolicy, RetiredPolicy, UnboundPolicy, UnsealedPolicy
 from .payload import Binding
 
-__all__ = ["Config", "find_config", "load_config", "CONFIG_NAME"]
+__all__ = ["Config", "find_config", "load_config", "config_from_text", "CONFIG_NAME"]
 
 CONFIG_NAME = "securedoc.yaml"
 
@@ -54,6 +56,8 @@ _SCHEMA: dict[str, Any] = {
     "body": bool,
     "unsealed": ("error", "warn", "ignore"),
     "retired": ("warn", "error"),
+    "legacy": ("accept", "warn", "refuse"),
+    "unbound": ("error", "warn", "ignore"),
     "cache": str,
     "exclude": list,
     "jobs": int,
@@ -67,6 +71,8 @@ class Config:
 
     source: Path | None = None
     root: Path | None = None
+    # Where the settings came from when not from the working tree: "REV:path" (verify --trust REV).
+    trusted_from: str | None = None
     keys_dir: Path | None = None
     primary: str | None = None
     retired: tuple[str, ...] = ()
@@ -75,12 +81,16 @@ class Config:
     hide: tuple[str, ...] = ()
     unsealed: UnsealedPolicy = "error"
     retired_policy: RetiredPolicy = "warn"
+    legacy: LegacyPolicy | None = None  # None: refuse under CI, warn elsewhere
+    unbound: UnboundPolicy = "error"
     cache: Path | None = None
     exclude: tuple[str, ...] = ()
     jobs: int | None = None
     limits: Limits = field(default_factory=Limits)
 
     def describe(self) -> str:
+        if self.trusted_from:
+            return self.trusted_from
         return str(self.source) if self.source else "no configuration file (defaults)"
 
 
@@ -132,6 +142,8 @@ def _from_mapping(data: dict[str, Any], source: Path) -> Config:
         hide=tuple(fields.get("hide") or ()),
         unsealed=data.get("unsealed") or "error",
         retired_policy=data.get("retired") or "warn",
+        legacy=data.get("legacy"),
+        unbound=data.get("unbound") or "error",
         cache=(root / cache) if cache else None,
         exclude=tuple(data.get("exclude") or ()),
         jobs=data.get("jobs"),
@@ -152,7 +164,13 @@ def load_config(path: Path) -> Config:
         raise ConfigError(f"{path}: no such configuration file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read the configuration: {exc}") from None
-    if path.name == "pyproject.toml":
+    return config_from_text(text, path.resolve(), shown=path)
+
+
+def config_from_text(text: str, source: Path, *, shown: Path | str | None = None) -> Config:
+    """A configuration from the text of a file; ``source`` is where it stands (its folder is the root)."""
+    path = shown if shown is not None else source
+    if source.name == "pyproject.toml":
         import tomllib
 
         try:
@@ -169,7 +187,7 @@ def load_config(path: Path) -> Config:
         data = data if data is not None else {}
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: the configuration is a mapping of settings")
-    return _from_mapping(data, path.resolve())
+    return _from_mapping(data, source)
 
 
 def _has_tool_table(pyproject: Path) -> bool:

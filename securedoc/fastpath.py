@@ -31,7 +31,7 @@ from .keys import Keyring
 from .models import Report, RetiredPolicy
 from .rules import RULES_VERSION, settings_fingerprint
 from .sealing import authenticates
-from .verify import conclude
+from .verify import DEFAULT_POLICY, Policy, conclude
 
 __all__ = ["CLAIM", "locate", "digest", "claim", "settings_for", "verify_bytes"]
 
@@ -89,6 +89,7 @@ def verify_bytes(
     limits: Limits,
     path: str | None = None,
     retired: RetiredPolicy = "warn",
+    policy: Policy = DEFAULT_POLICY,
 ) -> Report | None:
     """The report for an article whose bytes are those its seal vouches for, else None (full path).
 
@@ -121,4 +122,6 @@ def verify_bytes(
     if key is None:
         return None
     line = data.count(b"\n", 0, start) + 1
-    return conclude(path or "-", line, key, seal.form, keyring, retired=retired)
+    # The claim is only written when the seal binds every visible field, so no field is unbound
+    # whatever the verifier's binding; the key rules (demo, retired) apply as on the full path.
+    return conclude(path or "-", line, key, seal.form, keyring, retired=retired, policy=policy)

@@ -19,7 +19,7 @@ from .keys import Key, Keyring
 from .models import Report, RetiredPolicy, Status
 from .payload import Binding
 from .seal import rotate_document, seal_document
-from .verify import error_report, verify_document
+from .verify import DEFAULT_POLICY, Policy, error_report, verify_document
 
 __all__ = ["Task", "Result", "run"]
 
@@ -49,6 +49,7 @@ class Task:
     # The settings fingerprint for the byte fast path (securedoc.fastpath): verify takes the fast
     # path with it, seal and rotate bind it into new seals. None: verify --full.
     fast: str | None = None
+    policy: Policy = DEFAULT_POLICY  # verify and rotate: legacy, unbound and demo-key rules
 
 
 @dataclass(frozen=True)
@@ -69,10 +70,18 @@ def _verify(task: Task, path: str) -> Result:
     report = None
     if task.fast is not None:
         report = verify_bytes(
-            data, task.keyring, settings=task.fast, limits=task.limits, path=path, retired=task.retired
+            data,
+            task.keyring,
+            settings=task.fast,
+            limits=task.limits,
+            path=path,
+            retired=task.retired,
+            policy=task.policy,
         )
     if report is None:
-        report = verify_document(parse(data, path=path, limits=task.limits), task.keyring, retired=task.retired)
+        report = verify_document(
+            parse(data, path=path, limits=task.limits), task.keyring, retired=task.retired, policy=task.policy
+        )
     clean = report.status is Status.OK and not report.warnings and not report.notes
     return Result(report, (tag,) if clean and tag is not None else ())
 
@@ -141,6 +150,7 @@ def _rotate(task: Task, path: str) -> Result:
             task.key,
             limits=task.limits,
             fast=task.fast or False,
+            policy=task.policy,
         )
         report = outcome.report
         return Result(report.with_(action="would rotate") if outcome.data is not None else report)
@@ -151,6 +161,7 @@ def _rotate(task: Task, path: str) -> Result:
             task.key,
             limits=task.limits,
             fast=task.fast or False,
+            policy=task.policy,
         )
         if outcome.data is not None:
             atomic_replace(target, outcome.data, snapshot)

@@ -66,6 +66,14 @@ DEFAULT_KEY_ENV = "SECUREDOC_KEY"
 _FILE_KID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _B64URL = re.compile(r"[A-Za-z0-9_-]*")
 _MAX_KID = 128
+# SHA-256 of the material of the public demo key shipped in keys/demo.jwk: a copy of it is a demo
+# key whatever its id and members say (a demo key with its mark removed still proves nothing).
+_DEMO_MATERIAL_SHA256 = frozenset({"cba45f0e9720f8bb1cb5d2394ab329150044330a022ea348c56b9b7f07433e6d"})
+
+
+def is_demo_material(material: bytes) -> bool:
+    return hashlib.sha256(material).hexdigest() in _DEMO_MATERIAL_SHA256
+
 
 Role = Literal["primary", "active", "retired"]
 
@@ -90,7 +98,7 @@ class Key:
         object.__setattr__(self, "alg", alg)
         object.__setattr__(self, "_material", bytes(material))
         object.__setattr__(self, "source", source)
-        object.__setattr__(self, "demo", demo)
+        object.__setattr__(self, "demo", demo or is_demo_material(material))
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("Key is immutable")

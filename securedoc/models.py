@@ -6,11 +6,23 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal
 
-__all__ = ["Status", "Change", "FieldDiff", "Report", "UnsealedPolicy", "RetiredPolicy", "fails"]
+__all__ = [
+    "Status",
+    "Change",
+    "FieldDiff",
+    "Report",
+    "UnsealedPolicy",
+    "RetiredPolicy",
+    "LegacyPolicy",
+    "UnboundPolicy",
+    "fails",
+]
 
 UnsealedPolicy = Literal["error", "warn", "ignore"]
 RetiredPolicy = Literal["warn", "error"]
-Change = Literal["changed", "missing", "body"]
+LegacyPolicy = Literal["accept", "warn", "refuse"]
+UnboundPolicy = Literal["error", "warn", "ignore"]
+Change = Literal["changed", "missing", "body", "unbound"]
 
 
 class Status(StrEnum):
@@ -27,8 +39,9 @@ class FieldDiff:
     """One field that differs from what was sealed.
 
     ``change`` is ``changed`` (the visible value differs), ``missing`` (the field is gone; ``line``
-    is then the seal's line) or ``body`` (the body differs; ``name`` is ``(body)`` and the values
-    are digests). ``sealed`` and ``visible`` are canonical values (JSON-compatible).
+    is then the seal's line), ``body`` (the body differs; ``name`` is ``(body)`` and the values
+    are digests) or ``unbound`` (a visible field the seal does not bind; ``sealed`` is None).
+    ``sealed`` and ``visible`` are canonical values (JSON-compatible).
     """
 
     name: str

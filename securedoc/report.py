@@ -85,6 +85,8 @@ def _describe_diff(diff: FieldDiff) -> str:
         return f"{diff.name}: removed (sealed {display(diff.sealed, 80)})"
     if diff.change == "body":
         return "the body changed since sealing"
+    if diff.change == "unbound":
+        return f"{diff.name}: not bound by the seal (visible {display(diff.visible, 80)})"
     detail = diff_path(diff.sealed, diff.visible)
     if detail is not None:
         where, sealed, visible = detail
@@ -125,6 +127,11 @@ class Renderer:
     def report(self, report: Report) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def notice(self, path: str, message: str) -> None:
+        """A warning that is about the run, not an article: e.g. a configuration or key file that
+        differs from the trusted revision (``verify --trust``)."""
+        raise NotImplementedError  # pragma: no cover - abstract
+
     def finish(self, summary: Summary) -> None:
         self.out.flush()
 
@@ -163,6 +170,9 @@ class TextRenderer(Renderer):
         # theirs reaches the terminal (see securedoc.escape).
         self.out.write("\n".join(esc.terminal(line) for line in lines) + "\n")
 
+    def notice(self, path: str, message: str) -> None:
+        self.out.write(f"{path}: trust: {message}\n")
+
 
 class JsonRenderer(Renderer):
     """One JSON object per file and line (JSON Lines)."""
@@ -172,6 +182,10 @@ class JsonRenderer(Renderer):
         # JSON allows U+2028, U+2029 and U+0085 raw inside strings, but line-splitting readers
         # (Python's splitlines, JavaScript) would cut the object there: escape them.
         self.out.write(line.translate(_LINE_BREAKS) + "\n")
+
+    def notice(self, path: str, message: str) -> None:
+        obj = {"path": path, "status": "trust", "message": message}
+        self.out.write(json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n")
 
 
 _LINE_BREAKS = {0x2028: "\\u2028", 0x2029: "\\u2029", 0x85: "\\u0085"}
@@ -209,6 +223,8 @@ class GithubRenderer(Renderer):
                 title = "securedoc: body changed" if diff.change == "body" else f"securedoc: {diff.name} changed"
                 if diff.change == "missing":
                     title = f"securedoc: {diff.name} removed"
+                elif diff.change == "unbound":
+                    title = f"securedoc: {diff.name} not bound"
                 self._emit(level, r.path, diff.line, title, _describe_diff(diff) + (f" ({r.hint})" if r.hint else ""))
         elif r.status is Status.ERROR:
             self._emit(
@@ -218,11 +234,16 @@ class GithubRenderer(Renderer):
                 f"securedoc: {r.action or 'error'}",
                 r.message + (f" ({r.hint})" if r.hint else ""),
             )
+            for diff in r.fields:
+                self._emit("error", r.path, diff.line, f"securedoc: {diff.name}", _describe_diff(diff))
         elif r.status is Status.UNSEALED and self.unsealed != "ignore":
             level = "error" if self.unsealed == "error" and fails(r, self.unsealed) else "warning"
             self._emit(level, r.path, None, "securedoc: not sealed", r.message)
         for warning in r.warnings:
             self._emit("warning", r.path, r.line, "securedoc: warning", warning)
+
+    def notice(self, path: str, message: str) -> None:
+        self._emit("warning", path, None, "securedoc: not trusted", message)
 
     def finish(self, summary: Summary) -> None:
         self.out.write(f"::notice title=securedoc::{_gh_data(summary.line())}\n")
@@ -252,6 +273,15 @@ class JunitRenderer(Renderer):
         self._failures = 0
         self._errors = 0
         self._skipped = 0
+        self._notices = 0
+
+    def notice(self, path: str, message: str) -> None:
+        name = _xml_attr(path)
+        self._notices += 1
+        self._cases.write(
+            f'  <testcase classname="securedoc.trust" name={name} file={name}>\n'
+            f"    <system-out>{_xml('trust: ' + message)}</system-out>\n  </testcase>\n"
+        )
 
     def report(self, r: Report) -> None:
         name = _xml_attr(r.path)
@@ -280,7 +310,7 @@ class JunitRenderer(Renderer):
 
     def finish(self, summary: Summary) -> None:
         attrs = (
-            f'name="securedoc {summary.command}" tests="{summary.files}" failures="{self._failures}" '
+            f'name="securedoc {summary.command}" tests="{summary.files + self._notices}" failures="{self._failures}" '
             f'errors="{self._errors}" skipped="{self._skipped}" time="{summary.elapsed:.3f}"'
         )
         self.out.write('<?xml version="1.0" encoding="UTF-8"?>\n')

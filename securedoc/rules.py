@@ -14,7 +14,11 @@ only costs the next verification of each article a full parse.
 
 The settings fingerprint covers the settings that can change a single file's verdict (today the
 reading limits). A setting added to verify that can change a verdict for some bytes must be added
-to :func:`settings_fingerprint`, in the same commit.
+to :func:`settings_fingerprint`, in the same commit. The trust policies (``--legacy``,
+``--unbound``, the demo-key rule) are not in it, and need not be: a claim is written only into a
+current-form seal that binds every visible field, so neither a legacy nor an unbound rule can apply
+to bytes the claim vouches for, and the key rules are applied on both paths (verify.conclude).
+Version 2: unbound fields fail, legacy payloads must bind every visible field, demo seals fail in CI.
 """
 
 from __future__ import annotations

@@ -14,12 +14,12 @@ from typing import Any
 from . import envelope, fastpath
 from .canonical import dumps
 from .document import DEFAULT_LIMITS, SEAL_FIELD, Document, Entry, Limits, parse
-from .errors import DocumentError, PayloadError, SecuredocError, UsageError
+from .errors import DocumentError, MalformedSeal, PayloadError, SecuredocError, UsageError
 from .keys import Key, Keyring
 from .models import Report, Status
 from .payload import DEFAULT_BINDING, Binding, Hidden, LegacyPayload, Payload, build, encode, legacy_plaintext
-from .sealing import Opened, open_document, open_seal, read_seal, seal_payload
-from .verify import LEGACY_UNCHECKABLE, compare, error_report, key_warnings
+from .sealing import Opened, open_checked, open_document, open_seal, read_seal, seal_payload
+from .verify import DEFAULT_POLICY, LEGACY_REFUSED, Policy, compare, error_report, key_warnings, uncovered
 
 # The keyring-level seal/open lives in securedoc.sealing; these names stay for existing callers.
 encrypt = seal_payload
@@ -212,29 +212,40 @@ def _all_bound(document: Document, payload: Payload, removed: Iterable[str] = ()
 # -- seal ----------------------------------------------------------------------------------------
 
 
-def _earlier(document: Document, keyring: Keyring) -> tuple[Status, Opened | None, str, list[str]]:
-    """How the existing seal stands: status, the opened seal (if it opened), what to say, warnings."""
+def _earlier(document: Document, keyring: Keyring) -> tuple[Status, Opened | None, str, list[str], bool]:
+    """How the existing seal stands: status, the opened seal (if it opened), what to say, warnings,
+    and whether it is a seal that could not be opened (and so may hold hidden fields)."""
     entry = document.seal_entry
     if entry is None:
-        return Status.UNSEALED, None, "new seal", []
+        return Status.UNSEALED, None, "new seal", [], False
     try:
         seal = read_seal(document)
-        assert seal is not None
-        opened = open_seal(seal, keyring)
+    except MalformedSeal as exc:
+        # Not a seal anyone could open: nothing in it can be lost.
+        return Status.ERROR, None, f"replaced a malformed seal ({exc.message})", [], False
+    assert seal is not None
+    try:
+        opened = open_checked(seal, keyring)
     except SecuredocError as exc:
         return (
             Status.ERROR,
             None,
             f"replaced a seal that could not be opened ({exc.message})",
             ["hidden fields the old seal may have held could not be carried over"],
+            True,
         )
-    if not opened.checkable:
-        return Status.ERROR, opened, "replaced a legacy seal that cannot be checked against the article", []
     diffs, _ = compare(document, opened)
+    diffs += uncovered(document, opened) if isinstance(opened.payload, LegacyPayload) else []
     if diffs:
         names = ", ".join(d.name for d in diffs)
-        return Status.MISMATCH, opened, f"replaced a seal that did not verify (changed since sealing: {names})", []
-    return Status.OK, opened, "", []
+        return (
+            Status.MISMATCH,
+            opened,
+            f"replaced a seal that did not verify (changed since sealing: {names})",
+            [],
+            False,
+        )
+    return Status.OK, opened, "", [], False
 
 
 def _previous_entry(document: Document, name: str) -> Entry | None:
@@ -369,7 +380,22 @@ def seal_document(
             path=document.path,
             hint="seal it without --legacy",
         )
-    status, opened, message, warnings = _earlier(document, keyring)
+    status, opened, message, warnings, unreadable = _earlier(document, keyring)
+    if unreadable and not force:
+        reason = message[len("replaced a seal that could not be opened (") : -1]
+        return Outcome(
+            None,
+            Report(
+                path,
+                Status.ERROR,
+                message=f"the article's seal cannot be opened ({reason}); not replaced, "
+                "because it may hold hidden fields that would be lost",
+                line=document.seal_entry.line if document.seal_entry else None,
+                action="refused",
+                hint="seal with the key that made it (--key/--keys/$SECUREDOC_KEY), or pass --force to "
+                "replace it anyway (whatever it holds is lost)",
+            ),
+        )
 
     hidden: dict[str, Hidden] = {}
     if carry_hidden and opened is not None and isinstance(opened.payload, Payload):
@@ -486,13 +512,17 @@ def rotate_document(
     *,
     limits: Limits = DEFAULT_LIMITS,
     fast: str | bool = True,
+    policy: Policy = DEFAULT_POLICY,
     _nonce: bytes | None = None,
 ) -> Outcome:
     """Re-seal an article with ``target`` after verifying it. Never re-seals what does not verify.
 
     The payload is carried over as it is (hidden fields included); a legacy JSON payload becomes
     a format-1 payload binding the same fields (still without a body digest: the legacy seal never
-    covered the body, and rotation must not start vouching for it).
+    covered the body, and rotation must not start vouching for it). Refused: seals that do not
+    verify (a legacy payload must bind every visible field ``policy.binding`` expects; unbound
+    fields of a current seal follow ``policy.unbound``), seals made with the public demo key, and
+    legacy seals when ``policy.legacy`` refuses them.
     """
     path = document.path or "-"
     if target.legacy:
@@ -514,26 +544,66 @@ def rotate_document(
     try:
         seal = read_seal(document)
         assert seal is not None
-        opened = open_seal(seal, keyring)
-        if not opened.checkable:
-            raise PayloadError(LEGACY_UNCHECKABLE)
+        if isinstance(seal, envelope.LegacySeal) and policy.legacy == "refuse":
+            return Outcome(
+                None,
+                Report(
+                    path,
+                    Status.ERROR,
+                    message=LEGACY_REFUSED,
+                    line=entry.line,
+                    form="legacy",
+                    action="refused",
+                    hint="to rotate legacy seals on purpose, pass --legacy warn",
+                ),
+            )
+        opened = open_checked(seal, keyring)
         diffs, notes = compare(document, opened)
     except SecuredocError as exc:
         exc.located(path=document.path, line=entry.line)
         refused = isinstance(exc, PayloadError)
         return Outcome(None, error_report(path, exc, action="refused" if refused else "failed"))
+    source_warnings = key_warnings(opened.key, keyring, legacy=policy.legacy != "accept")
     common: dict[str, Any] = dict(line=entry.line, form=opened.form, notes=tuple(notes))
+    if opened.key.demo:
+        return Outcome(
+            None,
+            Report(
+                path,
+                Status.ERROR,
+                message=f"sealed with the public demo key '{opened.key.kid}': anyone can make this seal, "
+                "so rotation will not vouch for it; not rotated",
+                kid=opened.key.kid,
+                action="refused",
+                warnings=tuple(source_warnings),
+                hint="check the article, then seal it with your own key (`securedoc seal`)",
+                **common,
+            ),
+        )
+    unbound = uncovered(document, opened, policy.binding)
+    if unbound and (isinstance(opened.payload, LegacyPayload) or policy.unbound == "error"):
+        diffs = sorted(diffs + unbound, key=lambda d: (d.line or 0, d.name))
     if diffs:
-        names = ", ".join(d.name for d in diffs)
+        changed = [d.name for d in diffs if d.change != "unbound"]
+        loose = [d.name for d in diffs if d.change == "unbound"]
+        what = "; ".join(
+            part
+            for part in (
+                "changed since sealing: " + ", ".join(changed) if changed else "",
+                "not bound by the seal: " + ", ".join(loose) if loose else "",
+            )
+            if part
+        )
         return Outcome(
             None,
             Report(
                 path,
                 Status.MISMATCH,
-                message=f"does not verify (changed since sealing: {names}); not rotated",
+                message=f"does not verify ({what}); not rotated",
                 fields=tuple(diffs),
                 kid=opened.key.kid,
                 action="refused",
+                warnings=tuple(source_warnings),
                 hint="check the change; if it is intended, `securedoc seal` it, then rotate",
                 **common,
             ),
@@ -567,7 +637,7 @@ def rotate_document(
         nonce=_nonce,
     )
     was = opened.key.kid if opened.form == "jwe" else f"legacy {opened.key.kid}"
-    warnings = tuple(key_warnings(target, keyring))
+    warnings = tuple(dict.fromkeys(source_warnings + key_warnings(target, keyring)))
     return Outcome(
         new_data,
         Report(

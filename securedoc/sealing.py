@@ -22,11 +22,30 @@ from typing import Any
 
 from . import crypto, envelope
 from .document import SEAL_FIELD, Document
-from .errors import DecryptionFailed, MalformedSeal, RefusedError, SecuredocError, UnknownKeyError
+from .errors import DecryptionFailed, MalformedSeal, PayloadError, RefusedError, SecuredocError, UnknownKeyError
 from .keys import Key, Keyring
 from .payload import LegacyPayload, Payload, decode, decode_legacy
 
-__all__ = ["Opened", "seal_payload", "open_seal", "authenticates", "read_seal", "open_document"]
+__all__ = [
+    "Opened",
+    "seal_payload",
+    "open_seal",
+    "open_checked",
+    "authenticates",
+    "read_seal",
+    "open_document",
+    "LEGACY_UNCHECKABLE",
+]
+
+LEGACY_UNCHECKABLE = (
+    "legacy payload cannot be checked against the article: the seal does not decrypt to a JSON "
+    "object of fields with any legacy key (a payload that is not JSON, a missing key, or a changed seal)"
+)
+
+LEGACY_HINT = (
+    "check that the right legacy key is in the keyring; if the article is yours, "
+    "`securedoc seal --force` replaces the legacy seal with a current one"
+)
 
 
 @dataclass(frozen=True)
@@ -137,6 +156,24 @@ def authenticates(seal: envelope.JweSeal, keyring: Keyring) -> Key | None:
     return key
 
 
+def open_checked(seal: envelope.Seal, keyring: Keyring) -> Opened:
+    """:func:`open_seal`, with ONE answer for every legacy seal that cannot be checked.
+
+    A legacy seal that does not decrypt (bad padding, wrong key) and one that decrypts to
+    something other than a JSON object both raise the same PayloadError (same message, same
+    hint), so that no command (verify, seal, seal --dry-run, rotate, open) is a padding oracle.
+    """
+    try:
+        opened = open_seal(seal, keyring)
+    except DecryptionFailed:
+        if isinstance(seal, envelope.LegacySeal):
+            raise PayloadError(LEGACY_UNCHECKABLE, hint=LEGACY_HINT) from None
+        raise
+    if not opened.checkable:
+        raise PayloadError(LEGACY_UNCHECKABLE, hint=LEGACY_HINT)
+    return opened
+
+
 def read_seal(document: Document) -> envelope.Seal | None:
     """The parsed `secured` field, None when there is none; MalformedSeal (with its line) when bad."""
     entry = document.seal_entry
@@ -175,8 +212,12 @@ def _kind(value: Any) -> str:
     return type(value).__name__
 
 
-def open_document(document: Document, keyring: Keyring) -> Opened:
-    """Open an article's seal (``securedoc open``). Raises if there is none or it does not open."""
+def open_document(document: Document, keyring: Keyring, *, raw: bool = False) -> Opened:
+    """Open an article's seal (``securedoc open``). Raises if there is none or it does not open.
+
+    A legacy seal that does not decrypt to a JSON object gets the same error as one that does not
+    decrypt at all (no padding oracle), unless ``raw`` asks to see such a payload anyway.
+    """
     entry = document.seal_entry
     seal = read_seal(document)
     if seal is None or entry is None:
@@ -186,6 +227,6 @@ def open_document(document: Document, keyring: Keyring) -> Opened:
             hint="run `securedoc seal` on it first",
         )
     try:
-        return open_seal(seal, keyring)
+        return open_seal(seal, keyring) if raw else open_checked(seal, keyring)
     except SecuredocError as exc:
         raise exc.located(path=document.path, line=entry.line) from None

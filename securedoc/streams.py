@@ -130,6 +130,8 @@ def seal_copy(
         raise
     except SecuredocError as exc:
         return error_report(path, exc.located(path=path), action="failed")
+    if outcome.report.action == "refused":
+        return outcome.report  # a seal it cannot open: nothing is written, and the run fails
     report = outcome.report.with_(failed=False)
     if dry_run:
         return report.with_(action="would seal") if outcome.data is not None else report

@@ -7,30 +7,77 @@ digest, and list visible fields that were not sealed.
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from . import envelope
 from .canonical import dumps, plain
 from .document import SEAL_FIELD, Document, body_digest
-from .errors import DecryptionFailed, PayloadError, SecuredocError
+from .errors import PayloadError, SecuredocError
 from .keys import Key, Keyring
-from .models import FieldDiff, Report, RetiredPolicy, Status
-from .payload import LegacyPayload
-from .sealing import Opened, open_seal, read_seal
+from .models import FieldDiff, LegacyPolicy, Report, RetiredPolicy, Status, UnboundPolicy
+from .payload import DEFAULT_BINDING, Binding, LegacyPayload
+from .sealing import LEGACY_HINT, LEGACY_UNCHECKABLE, Opened, open_checked, open_seal, read_seal
 
-# Opened, read_seal and open_seal live in securedoc.sealing; re-exported for existing callers.
-__all__ = ["Opened", "read_seal", "open_seal", "compare", "conclude", "verify_document", "LEGACY_UNCHECKABLE"]
+# Opened, read_seal, open_seal and open_checked live in securedoc.sealing; re-exported for callers.
+__all__ = [
+    "Opened",
+    "Policy",
+    "DEFAULT_POLICY",
+    "read_seal",
+    "open_seal",
+    "open_checked",
+    "compare",
+    "conclude",
+    "uncovered",
+    "verify_document",
+    "LEGACY_UNCHECKABLE",
+    "LEGACY_REFUSED",
+]
 
-LEGACY_UNCHECKABLE = (
-    "legacy payload cannot be checked against the article: the seal does not decrypt to a JSON "
-    "object of fields with any legacy key (a payload that is not JSON, a missing key, or a changed seal)"
+LEGACY_REFUSED = "sealed in the legacy AES-CBC form, which is refused here: it is unauthenticated"
+_LEGACY_REFUSED_HINT = (
+    "re-seal the article (`securedoc rotate --legacy warn`, or `securedoc seal`), or accept legacy seals "
+    "on purpose with `--legacy warn` or `--legacy accept` on the command line"
 )
 
 
-_LEGACY_HINT = (
-    "`securedoc open` shows what the seal holds; if the article is yours, `securedoc seal` "
-    "replaces the legacy seal with a current one"
-)
+@dataclass(frozen=True)
+class Policy:
+    """What a verdict accepts beyond "the seal opens and every bound field matches".
+
+    ``legacy``: legacy AES-CBC seals are accepted, accepted with a warning, or refused.
+    ``unbound``: a visible top-level field that the seal does not bind (and that ``binding`` does
+    not leave out) fails the article, gets a warning, or is only noted.
+    ``demo``: a seal made with the public demo key is a warning or an error (under CI).
+    """
+
+    legacy: LegacyPolicy = "warn"
+    unbound: UnboundPolicy = "error"
+    demo: Literal["warn", "error"] = "warn"
+    binding: Binding = DEFAULT_BINDING
+
+
+DEFAULT_POLICY = Policy()
+
+
+def uncovered(document: Document, opened: Opened, binding: Binding = DEFAULT_BINDING) -> list[FieldDiff]:
+    """Visible top-level fields that ``binding`` expects bound and the seal does not bind.
+
+    A hidden field that is visible again counts: its visible value is not what was sealed.
+    """
+    payload = opened.payload
+    result = []
+    for entry in document.entries:
+        if entry.ident == SEAL_FIELD or not binding.binds(entry):
+            continue
+        if isinstance(payload, LegacyPayload):
+            if payload.fields is not None and entry.name in payload.fields:
+                continue
+        elif entry.ident in payload.fields:
+            continue
+        result.append(FieldDiff(entry.name, entry.line, None, entry.value, "unbound"))
+    return result
 
 
 def compare(document: Document, opened: Opened) -> tuple[list[FieldDiff], list[str]]:
@@ -41,7 +88,7 @@ def compare(document: Document, opened: Opened) -> tuple[list[FieldDiff], list[s
     notes: list[str] = []
     if isinstance(payload, LegacyPayload):
         if payload.fields is None:
-            raise PayloadError(LEGACY_UNCHECKABLE, hint=_LEGACY_HINT)
+            raise PayloadError(LEGACY_UNCHECKABLE, hint=LEGACY_HINT)
         sealed_names = set(payload.fields)
         for name, sealed in payload.fields.items():
             entry = document.get(name)
@@ -87,7 +134,7 @@ def compare(document: Document, opened: Opened) -> tuple[list[FieldDiff], list[s
     return diffs, notes
 
 
-def key_warnings(key: Key, keyring: Keyring) -> list[str]:
+def key_warnings(key: Key, keyring: Keyring, *, legacy: bool = True) -> list[str]:
     warnings = []
     if keyring.role(key.kid) == "retired":
         warnings.append(
@@ -95,12 +142,37 @@ def key_warnings(key: Key, keyring: Keyring) -> list[str]:
         )
     if key.demo:
         warnings.append(f"sealed with the public demo key '{key.kid}': anyone can make this seal")
-    if key.legacy:
+    if key.legacy and legacy:
         warnings.append("the legacy AES-CBC form is unauthenticated: this check is weaker than a current seal's")
     return warnings
 
 
-def verify_document(document: Document, keyring: Keyring, *, retired: RetiredPolicy = "warn") -> Report:
+def unbound_message(diffs: list[FieldDiff]) -> str:
+    return "not bound by the seal: " + ", ".join(d.name for d in diffs)
+
+
+def _mismatch_message(diffs: list[FieldDiff]) -> str:
+    changed = [d.name for d in diffs if d.change != "unbound"]
+    unbound = [d for d in diffs if d.change == "unbound"]
+    parts = []
+    if changed:
+        parts.append("changed since sealing: " + ", ".join(changed))
+    if unbound:
+        parts.append(unbound_message(unbound))
+    return "; ".join(parts)
+
+
+def demo_refused(key: Key) -> tuple[str, str]:
+    return (
+        f"sealed with the public demo key '{key.kid}': anyone can make this seal, so in CI it proves nothing",
+        "seal the article with your own key (`securedoc keys new KID`; in CI, give it through a secret in "
+        "$SECUREDOC_KEY)",
+    )
+
+
+def verify_document(
+    document: Document, keyring: Keyring, *, retired: RetiredPolicy = "warn", policy: Policy = DEFAULT_POLICY
+) -> Report:
     """Check a parsed article against its seal. Never raises for bad input: errors become reports."""
     path = document.path or "-"
     entry = document.seal_entry
@@ -113,18 +185,36 @@ def verify_document(document: Document, keyring: Keyring, *, retired: RetiredPol
                 message=f"no '{SEAL_FIELD}' field: the article is not sealed",
                 hint="run `securedoc seal` on it",
             )
-        try:
-            opened = open_seal(seal, keyring)
-        except DecryptionFailed:
-            if isinstance(seal, envelope.LegacySeal):
-                # One answer for bad padding and for a non-JSON plaintext: no padding oracle.
-                raise PayloadError(LEGACY_UNCHECKABLE, hint=_LEGACY_HINT) from None
-            raise
+        if isinstance(seal, envelope.LegacySeal) and policy.legacy == "refuse":
+            # Refused before anything is decrypted: nothing to learn from the answer.
+            return Report(
+                path,
+                Status.ERROR,
+                message=LEGACY_REFUSED,
+                line=entry.line if entry else None,
+                form="legacy",
+                hint=_LEGACY_REFUSED_HINT,
+            )
+        opened = open_checked(seal, keyring)
         diffs, notes = compare(document, opened)
     except SecuredocError as exc:
         exc.located(path=document.path, line=entry.line if entry else None)
         return error_report(path, exc)
-    return conclude(path, entry.line if entry else None, opened.key, opened.form, keyring, retired, diffs, notes)
+    warnings: list[str] = []
+    unbound = uncovered(document, opened, policy.binding)
+    notes = [n for n in notes if not n.startswith(_UNCOVERED_NOTES)]
+    if unbound:
+        if isinstance(opened.payload, LegacyPayload) or policy.unbound == "error":
+            diffs.extend(unbound)
+            diffs.sort(key=lambda d: (d.line or 0, d.name))
+        elif policy.unbound == "warn":
+            warnings.extend(f"{path}:{d.line}: '{d.name}' is not bound by the seal" for d in unbound)
+        else:
+            notes.append("visible field(s) not covered by the seal: " + ", ".join(d.name for d in unbound))
+    line = entry.line if entry else None
+    return conclude(
+        path, line, opened.key, opened.form, keyring, retired, diffs, notes, policy=policy, warnings=warnings
+    )
 
 
 def conclude(
@@ -136,18 +226,25 @@ def conclude(
     retired: RetiredPolicy = "warn",
     diffs: list[FieldDiff] | None = None,
     notes: list[str] | None = None,
+    *,
+    policy: Policy = DEFAULT_POLICY,
+    warnings: list[str] | None = None,
 ) -> Report:
-    """The report once the seal is open and compared: the rules on keys apply here, on the full path
-    and on the byte fast path (securedoc.fastpath) alike."""
+    """The report once the seal is open and compared: the rules on keys (retired, demo, legacy
+    warnings) apply here, on the full path and on the byte fast path (securedoc.fastpath) alike."""
     diffs = diffs or []
-    warnings = key_warnings(key, keyring)
-    common: dict[str, Any] = dict(line=line, kid=key.kid, form=form, notes=tuple(notes or ()), warnings=tuple(warnings))
+    every_warning = key_warnings(key, keyring, legacy=policy.legacy != "accept") + list(warnings or ())
+    common: dict[str, Any] = dict(
+        line=line, kid=key.kid, form=form, notes=tuple(notes or ()), warnings=tuple(every_warning)
+    )
+    if key.demo and policy.demo == "error":
+        message, hint = demo_refused(key)
+        return Report(path, Status.ERROR, message=message, hint=hint, fields=tuple(diffs), **common)
     if diffs:
-        names = ", ".join(d.name for d in diffs)
         return Report(
             path,
             Status.MISMATCH,
-            message=f"changed since sealing: {names}",
+            message=_mismatch_message(diffs),
             fields=tuple(diffs),
             hint="if the change is intended, run `securedoc seal` to seal the article again",
             **common,
@@ -161,6 +258,9 @@ def conclude(
             **common,
         )
     return Report(path, Status.OK, message="seal matches", **common)
+
+
+_UNCOVERED_NOTES = ("visible field(s) not covered by the seal", "hidden field(s) visible again")
 
 
 def error_report(path: str, exc: SecuredocError, **extra: Any) -> Report:

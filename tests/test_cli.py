@@ -23,7 +23,10 @@ Cli = Callable[..., Result]
 
 
 def test_seal_open_verify(project: Path, cli: Cli) -> None:
-    result = cli("seal", "content")
+    refused = cli("seal", "content")  # the example's legacy seal cannot be opened: never replaced silently
+    assert refused.exit_code == 1 and "refused" in refused.stdout and "--force" in refused.stdout
+    assert (project / ARTICLE).read_bytes() == EXAMPLE.read_bytes()
+    result = cli("seal", "--force", "content")
     assert result.exit_code == 0, result.output
     assert "sealed" in result.stdout and "could not be opened" in result.stdout
     assert "1 sealed" in result.stderr
@@ -38,7 +41,7 @@ def test_seal_open_verify(project: Path, cli: Cli) -> None:
 
 
 def test_seal_is_idempotent_same_bytes_same_mtime(project: Path, cli: Cli) -> None:
-    cli("seal", "content")
+    cli("seal", "--force", "content")
     path = project / ARTICLE
     before = path.read_bytes(), path.stat().st_mtime_ns
     result = cli("seal", "content")
@@ -51,13 +54,13 @@ def test_seal_is_idempotent_same_bytes_same_mtime(project: Path, cli: Cli) -> No
 def test_dry_run_writes_nothing(project: Path, cli: Cli) -> None:
     path = project / ARTICLE
     before = path.read_bytes()
-    result = cli("seal", "--dry-run", ARTICLE)
+    result = cli("seal", "--dry-run", "--force", ARTICLE)
     assert result.exit_code == 0 and "would seal" in result.stdout
     assert path.read_bytes() == before
 
 
 def test_verify_mismatch_exit_1_names_fields_in_every_format(project: Path, cli: Cli) -> None:
-    cli("seal", "content")
+    cli("seal", "--force", "content")
     path = project / ARTICLE
     path.write_bytes(path.read_bytes().replace(b"heat: 154", b"heat: 999").replace(b"width: 800", b"width: 801"))
     text = cli("verify", "content")
@@ -98,7 +101,7 @@ def test_batch_goes_on_past_bad_files(project: Path, cli: Cli) -> None:
     (content / "empty.md").write_bytes(b"")
     (content / "sub").mkdir()
     (content / "sub" / "ok.md").write_text("---\ntitle: fine\n---\n")
-    result = cli("seal", "content", "missing-folder")
+    result = cli("seal", "--force", "content", "missing-folder")
     assert result.exit_code == 1
     out = result.stdout
     assert "content/bad.md" in out and "invalid YAML" in out
@@ -116,7 +119,7 @@ def test_errors_are_clear_and_exit_2_for_configuration(project: Path, cli: Cli) 
     write_jwk(project / "keys", Key("second", "A256GCM", bytes(32)))
     result = cli("seal", "content")
     assert result.exit_code == 2 and "which one is primary?" in result.stderr and "--primary" in result.stderr
-    assert cli("seal", "content", "--primary", "second").exit_code == 0
+    assert cli("seal", "content", "--primary", "second", "--force").exit_code == 0
     result = cli("seal")
     assert result.exit_code == 2 and "give the articles" in result.stderr
     result = cli("verify", "content", "--format", "xml")
@@ -138,13 +141,13 @@ def test_key_from_environment(tmp_path: Path, cli: Cli, monkeypatch: pytest.Monk
     monkeypatch.chdir(tmp_path)
     shutil.copy(EXAMPLE, tmp_path / "a.md")
     jwk = json.dumps({"keys": [{"kty": "oct", "kid": "ci", "alg": "A256GCM", "k": "A" * 43}]})
-    assert cli("seal", "a.md", env={"SECUREDOC_KEY": jwk}).exit_code == 0
+    assert cli("seal", "a.md", "--force", env={"SECUREDOC_KEY": jwk}).exit_code == 0
     assert cli("verify", "a.md", env={"SECUREDOC_KEY": jwk}).exit_code == 0
     assert cli("verify", "a.md", "--key-env", "OTHER", env={"OTHER": jwk, "SECUREDOC_KEY": ""}).exit_code == 0
 
 
 def test_open_restore_and_hide(project: Path, cli: Cli) -> None:
-    assert cli("seal", ARTICLE, "--hide", "excerpt", "--hide", "related").exit_code == 0
+    assert cli("seal", ARTICLE, "--force", "--hide", "excerpt", "--hide", "related").exit_code == 0
     path = project / ARTICLE
     assert b"excerpt:" not in path.read_bytes() and b"related:" not in path.read_bytes()
     shown = cli("open", ARTICLE).stdout
@@ -188,13 +191,13 @@ def test_keys_new_list_import(project: Path, cli: Cli) -> None:
 
 def test_legacy_seal_warns(project: Path, cli: Cli) -> None:
     cli("keys", "import", "old-cbc", "--legacy-cbc", "--hex", input="00" * 16)
-    result = cli("seal", ARTICLE, "--legacy")
+    result = cli("seal", ARTICLE, "--legacy", "--force")
     assert result.exit_code == 0 and "unauthenticated" in result.stderr
     assert cli("verify", ARTICLE).exit_code == 0
 
 
 def test_rotate(project: Path, cli: Cli) -> None:
-    cli("seal", "content")
+    cli("seal", "--force", "content")
     cli("keys", "new", "newsroom-2027")
     (project / "securedoc.yaml").write_text("keys:\n  primary: newsroom-2027\n  retired: [test-2026]\n")
     result = cli("verify", "content")
@@ -262,7 +265,7 @@ def test_installed_executable_and_python_m(project: Path) -> None:
     env = {**os.environ, "NO_COLOR": "1"}
     env.pop("SECUREDOC_KEY", None)
     exe = _installed("securedoc")
-    done = subprocess.run([exe, "seal", "content"], cwd=project, capture_output=True, text=True, env=env)
+    done = subprocess.run([exe, "seal", "--force", "content"], cwd=project, capture_output=True, text=True, env=env)
     assert done.returncode == 0, done.stderr
     done = subprocess.run(
         [exe, "verify", "content", "--format", "json"], cwd=project, capture_output=True, text=True, env=env
@@ -280,19 +283,25 @@ def test_demo_flow_from_the_readme(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     """The README's first command, as a new user runs it in a clone."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("SECUREDOC_KEY", raising=False)
+    monkeypatch.delenv("CI", raising=False)
     shutil.copytree(ROOT / "keys", tmp_path / "keys")
     (tmp_path / "demo").mkdir()
     shutil.copy(EXAMPLE, tmp_path / "demo")
-    result = cli("seal", "demo/")
+    result = cli("seal", "--force", "demo/")
     assert result.exit_code == 0 and "public demo key" in result.stderr
     assert cli("open", f"demo/{EXAMPLE.name}").exit_code == 0
     assert cli("verify", "demo/").exit_code == 0
+    # In CI the keys folder of the checkout is not used, and a demo seal is an error.
     ci = cli("verify", "demo/", env={"CI": "true"})
-    assert ci.exit_code == 0 and "proves nothing" in ci.stderr
+    assert ci.exit_code == 2 and "no keys found" in ci.stderr
+    demo = (ROOT / "keys" / "demo.jwk").read_text()
+    ci = cli("verify", "demo/", env={"CI": "true", "SECUREDOC_KEY": demo})
+    assert ci.exit_code == 1 and "proves nothing" in ci.stdout
 
 
 def test_open_legacy_payloads_as_json_text_and_hex(project: Path, cli: Cli) -> None:
     from securedoc import crypto, envelope
+    from securedoc.verify import LEGACY_UNCHECKABLE
 
     cli("keys", "import", "old", "--legacy-cbc", "--hex", input="11" * 16)
     for name, plaintext, expected in (
@@ -304,12 +313,16 @@ def test_open_legacy_payloads_as_json_text_and_hex(project: Path, cli: Cli) -> N
             envelope.LegacySeal(crypto.cbc_encrypt(bytes([0x11] * 16), bytes(16), plaintext), bytes(16))
         )
         (project / name).write_text(f'---\ntitle: T\nsecured: "{value}"\n---\n')
-        result = cli("open", name)
+        result = cli("open", name, "--raw")
         assert result.exit_code == 0 and expected in result.stdout, result.output
         assert "legacy AES-CBC (A128CBC), unauthenticated" in result.stdout
-    obj = json.loads(cli("open", "binary.md", "--format", "json").stdout)
+        if name != "json.md":
+            # Without --raw, a payload that is not JSON gets the answer a bad padding gets.
+            plain = cli("open", name)
+            assert plain.exit_code == 1 and LEGACY_UNCHECKABLE in plain.stderr and plain.stdout == ""
+    obj = json.loads(cli("open", "binary.md", "--format", "json", "--raw").stdout)
     assert obj["hex"] == "fffe00" and obj["form"] == "legacy"
-    assert json.loads(cli("open", "text.md", "--format", "json").stdout)["text"] == "plain words"
+    assert json.loads(cli("open", "text.md", "--format", "json", "--raw").stdout)["text"] == "plain words"
 
 
 def test_progress_only_for_people(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import shutil
 import subprocess
 import sys
 import time
@@ -119,7 +118,9 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Path:
     content.mkdir()
     for name, (make, *_rest) in CASES.items():
         (content / name).write_bytes(make())
-    shutil.copy(EXAMPLE, content / "zz-good.md")
+    # The example without its legacy seal (which seal would refuse to replace without --force).
+    good = b"".join(line for line in EXAMPLE.read_bytes().splitlines(True) if not line.startswith(b"secured:"))
+    (content / "zz-good.md").write_bytes(good)
     write_jwk(root / "keys", KEY)
     return root
 
@@ -139,6 +140,7 @@ def _run(root: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], floa
     command = [str(exe) if exe.exists() else "securedoc", *args]
     env = {**os.environ}
     env.pop("SECUREDOC_KEY", None)
+    env.pop("CI", None)  # a local run: the keys folder is used
     done = subprocess.run(
         [sys.executable, "-c", _WRAPPER, *command], cwd=root, capture_output=True, text=True, env=env, timeout=120
     )
@@ -210,6 +212,7 @@ def test_symlinks_read_only_and_vanishing_files(
     write_jwk(tmp_path / "keys", KEY)
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("SECUREDOC_KEY", raising=False)
+    monkeypatch.delenv("CI", raising=False)
     snapshot = {p: p.read_bytes() for p in [outside / "theirs.md", site / "readonly.md", site / "ro-folder" / "a.md"]}
     try:
         result = cli("seal", "site", "--format", "json")

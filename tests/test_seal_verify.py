@@ -24,7 +24,7 @@ from securedoc.seal import (
     seal_document,
     unseal_document,
 )
-from securedoc.verify import LEGACY_UNCHECKABLE, verify_document
+from securedoc.verify import LEGACY_UNCHECKABLE, Policy, verify_document
 
 KEY = Key("k1", "A256GCM", KEY_BYTES)
 OTHER = Key("k2", "A256GCM", OTHER_BYTES)
@@ -134,12 +134,20 @@ def test_reformatting_keeps_the_seal_valid() -> None:
     assert verify_document(parse(reformatted.replace(b"\n", b"\r\n")), RING).status is Status.OK
 
 
-def test_unsealed_visible_fields_are_mentioned_not_failed() -> None:
+def test_unbound_visible_fields_fail_by_default_warn_or_are_noted() -> None:
     data = sealed(article("title: T\n"))
     data = data.replace(b"title: T\n", b"title: T\nnew: field\n")
     report = verify_document(parse(data), RING)
+    assert report.status is Status.MISMATCH and report.message == "not bound by the seal: new"
+    assert [(d.name, d.line, d.change, d.visible) for d in report.fields] == [("new", 3, "unbound", "field")]
+    report = verify_document(parse(data), RING, policy=Policy(unbound="warn"))
+    assert report.status is Status.OK and report.warnings == ("-:3: 'new' is not bound by the seal",)
+    report = verify_document(parse(data), RING, policy=Policy(unbound="ignore"))
     assert report.status is Status.OK
     assert report.notes == ("visible field(s) not covered by the seal: new",)
+    # A field the (trusted) configuration leaves out need not be bound.
+    report = verify_document(parse(data), RING, policy=Policy(binding=Binding(exclude=("new",))))
+    assert report.status is Status.OK
 
 
 def test_unknown_kid_is_an_error_that_names_it() -> None:
@@ -297,7 +305,7 @@ def test_rotate_re_seals_what_verifies_only() -> None:
 
 def test_rotate_legacy_binds_the_same_fields_and_no_body() -> None:
     ring = Keyring([KEY, LEGACY])
-    data = legacy_article(b'{"title": "T"}')
+    data = legacy_article(b'{"title": "T"}', fields="title: T\n")
     out = rotate_document(parse(data), ring, KEY)
     assert out.data is not None
     opened = unseal_document(parse(out.data), ring)
