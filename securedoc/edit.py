@@ -13,7 +13,9 @@ Like ``sops FILE`` and ``ansible-vault edit``:
    gone from the seal too), and the article is replaced atomically, provided nobody changed the
    file meanwhile;
 5. the temporary folder (and whatever the editor left in it: swap and backup files) is removed,
-   whatever happens: editor failure, bad YAML, Ctrl-C.
+   whatever happens: editor failure, bad YAML, Ctrl-C, SIGTERM, SIGHUP (a closed terminal).
+   Only SIGKILL (and a power cut) can leave it behind: it is in the system's temporary folder,
+   readable by its owner alone.
 
 When the edited text cannot be sealed (invalid YAML, a field that cannot be hidden) and a person
 is at the terminal, securedoc says why and offers to reopen the editor on the same text, so the
@@ -25,11 +27,13 @@ from __future__ import annotations
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from .document import SEAL_FIELD, Limits, parse
 from .errors import FileAccessError, RefusedError, SecuredocError, UsageError, WriteError
@@ -210,6 +214,7 @@ def edit_file(
     prepared = _prepare(data, path, keyring, force, limits)
     argv = editor if editor is not None else editor_command()
     folder = tempfile.mkdtemp(prefix="securedoc-edit-")  # mode 0700
+    previous = _trap_signals()
     try:
         copy = _private_copy(folder, os.path.basename(target), prepared.text)
         while True:
@@ -231,6 +236,7 @@ def edit_file(
                     raise _lost(exc) from None
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+        _restore_signals(previous)
     cleanup_temp_files(os.path.dirname(target))
     with locked_article(target, limits) as (current, snapshot):
         if current != data:
@@ -252,6 +258,35 @@ def edit_file(
             notes=(*report.notes, prepared.note),
         )
     return report
+
+
+class _Terminated(SecuredocError):
+    """securedoc was told to stop (SIGTERM, SIGHUP: a closed terminal) while the editor was open."""
+
+    exit_code = 130
+
+
+def _terminated(signum: int, _frame: object) -> None:
+    raise _Terminated(
+        f"stopped by signal {signal.Signals(signum).name} while editing; nothing was written "
+        "and the private copy was removed"
+    )
+
+
+def _trap_signals() -> dict[int, Any]:
+    """SIGTERM and SIGHUP end the edit like Ctrl-C does: through ``finally``, so the copy goes."""
+    previous: dict[int, Any] = {}
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        try:
+            previous[signum] = signal.signal(signum, _terminated)
+        except (ValueError, OSError):  # not the main thread: leave signals alone
+            pass
+    return previous
+
+
+def _restore_signals(previous: dict[int, Any]) -> None:
+    for signum, handler in previous.items():
+        signal.signal(signum, handler)
 
 
 def _lost(exc: SecuredocError) -> SecuredocError:

@@ -64,9 +64,11 @@ def _leaves(where: str, value: Any) -> Iterator[tuple[str, str]]:
         yield where, display(value, 1 << 20)
 
 
-def _spelled_out(opened: Opened) -> list[str]:
-    form = "JWE, A256GCM" if opened.form == "jwe" else f"legacy AES-CBC {opened.key.alg}, unauthenticated"
-    lines = [f"{SEAL_FIELD}: sealed with key '{opened.key.kid}' ({form})"]
+def _spelled_out(opened: Opened, syntax: str) -> list[str]:
+    forms = {"jwe": "JWE, A256GCM", "legacy": f"legacy AES-CBC {opened.key.alg}, unauthenticated"}
+    form = forms.get(opened.form, f"{opened.form.upper()}, {opened.key.alg}")
+    assign = " =" if syntax == "toml" else ":"
+    lines = [f"{SEAL_FIELD}{assign} sealed with key '{opened.key.kid}' ({form})"]
     payload = opened.payload
     if isinstance(payload, Payload):
         lines.append(f"{_PREFIX}payload version {payload.version}")
@@ -103,7 +105,7 @@ def render(data: bytes, keyring: Keyring | None) -> bytes:
             return data
         if keyring is None:
             raise UsageError("no key here to open it")
-        lines = _spelled_out(open_seal(seal, keyring))
+        lines = _spelled_out(open_seal(seal, keyring), getattr(document, "syntax", "yaml"))
     except SecuredocError as exc:
         return _with_comment(document, f"{_PREFIX}the seal is not spelled out: {exc.message}")
     return _replaced(document, lines)

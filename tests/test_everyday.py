@@ -561,3 +561,23 @@ def test_shell_completion_offers_key_ids_for_primary_and_to(keyed: Path, other_k
     assert not marker.exists()  # completing never runs the key command
     script = run(cwd=keyed, env=env_with(_SECUREDOC_COMPLETE="bash_source"))
     assert "_securedoc_completion" in script.stdout
+
+
+@pytest.mark.parametrize("signame", ["SIGTERM", "SIGHUP", "SIGINT"])
+def test_edit_stopped_by_a_signal_removes_the_copy(editing: dict[str, object], tmp_path: Path, signame: str) -> None:
+    site = Path(str(editing["site"]))
+    article = site / "content" / "a.md"
+    before = article.read_bytes()
+    seen = tmp_path / "copy"
+    editor = tmp_path / "editor.py"
+    editor.write_text(
+        "import os, signal, sys, time\n"
+        f"open({str(seen)!r}, 'w').write(sys.argv[-1])\n"
+        f"os.kill(os.getppid(), signal.{signame})\n"
+        "time.sleep(30)\n"
+    )
+    done = run("edit", "content/a.md", cwd=site, env=env_with(EDITOR=f"{sys.executable} {editor}"))
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    copy = Path(seen.read_text())
+    assert not copy.exists() and not copy.parent.exists()
+    assert article.read_bytes() == before
