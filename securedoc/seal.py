@@ -7,11 +7,13 @@ A failed check is an internal error and nothing is written.
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from . import envelope, fastpath
+from . import envelope, fastpath, sealing
 from .canonical import dumps
 from .document import DEFAULT_LIMITS, SEAL_FIELD, Document, Entry, Limits, parse
 from .errors import DocumentError, MalformedSeal, PayloadError, SecuredocError, UsageError
@@ -168,6 +170,55 @@ def _claim_holds(new: Document, value: str) -> bool:
     return fastpath.locate(new.data) == (at, at + len(value))
 
 
+# The text between a key and its value when neither an anchor nor a tag stands there.
+_COLON_BLANKS = re.compile(r":[ \t]+")
+# SECUREDOC_CHECK_EDITS=full: also re-parse edits that are proven safe, and stop if the proof and
+# the parse disagree. The test suite and the fuzzer run with it.
+CHECK_EDITS_ENV = "SECUREDOC_CHECK_EDITS"
+
+
+def _seal_line_only(document: Document, edit: tuple[int, int, str], value: str, limits: Limits) -> bool:
+    """Whether an edit that only writes the seal is safe without parsing the new file again.
+
+    Two edits qualify, in YAML front matter whose fields each start a line (no flow mapping, no
+    complex keys): replacing the value of `secured: VALUE` (a one-line plain or quoted scalar, a tag
+    before it included, but no anchor, which other fields may use) by ``"SEAL"``, and adding the
+    line ``secured: "SEAL"`` at the end of the front matter, at the column of the top-level keys,
+    when there is no `secured` field.
+    The seal holds only base64url characters and dots, which mean nothing inside double quotes; a
+    complete scalar token replaced by another leaves every other token as it was; and a line at the
+    top-level keys' column after the last complete line ends whatever block came before it (flow
+    collections and quoted scalars are closed, or the front matter would not have parsed) and adds
+    one key. So every other field keeps its value, and no other byte of the file moves.
+    """
+    if document.syntax != "yaml" or document.flow or document.complex_keys:
+        return False
+    if not _SEAL_CHARS.fullmatch(value):
+        return False
+    start, end, text = edit
+    front_matter = document.front_matter
+    growth = len(text.encode("utf-8")) - len(front_matter[start:end].encode("utf-8"))
+    if document.fm_end - document.fm_start + growth > limits.max_front_matter or (
+        len(document.data) + growth > limits.max_file_size
+    ):
+        return False
+    entry = document.seal_entry
+    if entry is None:
+        return (
+            start == end == len(front_matter)
+            and (front_matter == "" or front_matter.endswith("\n"))
+            and text in (document.seal_line(value, "\n"), document.seal_line(value, "\r\n"))
+        )
+    if entry.merged or entry.key_node is None or text != f'"{value}"':
+        return False
+    if document.simple_value_span(entry) != (start, end) or front_matter[start : start + 1] in ("&", "*"):
+        return False  # an anchor goes with the value it names: other fields may use it
+    return _COLON_BLANKS.fullmatch(front_matter, entry.key_node.end_mark.index, start) is not None
+
+
+_SEAL_CHARS = re.compile(r"[A-Za-z0-9_.-]+")
+
+
 def _write_seal(
     document: Document,
     edits: list[tuple[int, int, str]],
@@ -182,21 +233,39 @@ def _write_seal(
 ) -> tuple[bytes, str]:
     """Encrypt, edit and check: the new file bytes and the seal string. With ``fast`` (the settings
     fingerprint) a current-form seal carries the fast-path claim (securedoc.fastpath) for the new
-    bytes, unless the byte search would not find this seal."""
+    bytes, unless the byte search would not find this seal.
+
+    An edit that only writes the seal line is proven safe (:func:`_seal_line_only`) instead of
+    parsed again; every other edit is parsed again and checked (:func:`_check`)."""
     header = None
     if fast is not None and not key.legacy:
         blank = document.with_front_matter([*edits, _seal_edit(document, "")])
         span = fastpath.locate(blank)
         if span is not None and span[0] == span[1]:
             header = {fastpath.CLAIM: fastpath.claim(blank, span[0], fast)}
-    value = seal_payload(plaintext, key, nonce=nonce, header=header)
-    new_data = document.with_front_matter([*edits, _seal_edit(document, value)])
-    new = _check(document, new_data, removed=removed, seal_value=value, keyring=keyring, limits=limits)
-    if header is not None and not _claim_holds(new, value):
-        value = seal_payload(plaintext, key, nonce=nonce)
-        new_data = document.with_front_matter([*edits, _seal_edit(document, value)])
-        _check(document, new_data, removed=removed, seal_value=value, keyring=keyring, limits=limits)
-    return new_data, value
+    for attempt in (header, None):
+        value = seal_payload(plaintext, key, nonce=nonce, header=attempt)
+        edit = _seal_edit(document, value)
+        new_data = document.with_front_matter([*edits, edit])
+        if not edits and _seal_line_only(document, edit, value, limits):
+            # The seal string's place in the new bytes, from the edit: everything before it is unchanged.
+            before = document.front_matter[: edit[0]] + edit[2][: edit[2].index('"') + 1]
+            at = document.fm_start + len(before.encode("utf-8"))
+            holds = fastpath.locate(new_data) == (at, at + len(value))
+            if os.environ.get(CHECK_EDITS_ENV) == "full":
+                new = _check(document, new_data, removed=removed, seal_value=value, keyring=keyring, limits=limits)
+                if holds != _claim_holds(new, value) or new.data[at : at + len(value)] != value.encode("ascii"):
+                    raise InternalCheckFailed("the seal-line proof and the parser disagree", path=document.path)
+            else:
+                written = envelope.parse(value)
+                if not isinstance(written, envelope.JweSeal) or sealing.authenticates(written, keyring) is None:
+                    raise InternalCheckFailed("the new seal does not open; nothing was written", path=document.path)
+        else:
+            new = _check(document, new_data, removed=removed, seal_value=value, keyring=keyring, limits=limits)
+            holds = _claim_holds(new, value)
+        if attempt is None or holds:
+            return new_data, value
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _all_bound(document: Document, payload: Payload, removed: Iterable[str] = ()) -> bool:

@@ -28,6 +28,10 @@ settings.register_profile(
 settings.register_profile("dev", max_examples=100, deadline=None)
 settings.load_profile("ci" if os.environ.get("CI") else os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
+# Edits that securedoc proves safe without parsing again (the seal line) are also parsed again and
+# compared in every test, here and in the commands the tests start (securedoc.seal._write_seal).
+os.environ["SECUREDOC_CHECK_EDITS"] = "full"
+
 KEY_BYTES = bytes(range(32))
 OTHER_BYTES = bytes(range(100, 132))
 LEGACY_BYTES = bytes(range(200, 216))

@@ -8,6 +8,7 @@ path is really taken. Whatever does not fit the fast path exactly must fall back
 
 from __future__ import annotations
 
+import importlib
 import re
 import sys
 from collections.abc import Callable
@@ -470,3 +471,53 @@ def test_benchmark_articles_fast_equals_full(tmp_path: Path) -> None:
         assert direct is not None and full.status is Status.OK
         for name in MUTATIONS:
             reports(MUTATIONS[name](sealed), tmp_path)
+
+
+# -- seal without a second parse ---------------------------------------------------------------
+
+
+def test_a_seal_line_edit_is_proven_without_parsing_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Production seals skip the second parse for seal-line edits; the bytes are the same as with it."""
+    seal_module = importlib.import_module("securedoc.seal")  # securedoc.seal is also a function
+
+    texts = [
+        article("title: Hello\nn: 12\n"),
+        article('title: Hello\nsecured: "old;value"\n'),
+        article("title: Hello\nsecured: 'old'  # a comment\n"),
+        article("title: Hello\nn: 12\n", newline="\r\n"),
+        article("a: |+\n  keep\n\n"),
+        b"---\n---\nbody\n",
+        article("  title: indented\n  n: 1\n"),
+    ]
+    with_parse = [seal(t, nonce=bytes(12)) for t in texts]
+    monkeypatch.delenv(seal_module.CHECK_EDITS_ENV)
+    calls = []
+    original = seal_module._check
+    monkeypatch.setattr(seal_module, "_check", lambda *a, **k: calls.append(1) or original(*a, **k))
+    without = [seal(t, nonce=bytes(12)) for t in texts]
+    assert without == with_parse
+    assert calls == []
+    # Other edits are parsed again: hiding a field, an anchored seal value, TOML.
+    seal(article("title: Hello\nn: 12\n"), hide=("n",))
+    seal(b'+++\ntitle = "Hello"\n+++\n')
+    assert len(calls) == 2
+
+
+def test_seal_line_edits_that_are_not_proven_are_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
+    seal_module = importlib.import_module("securedoc.seal")  # securedoc.seal is also a function
+
+    monkeypatch.delenv(seal_module.CHECK_EDITS_ENV)
+    calls = []
+    original = seal_module._check
+    monkeypatch.setattr(seal_module, "_check", lambda *a, **k: calls.append(1) or original(*a, **k))
+    for fields in ("title: x\nsecured: [1, 2]\n", 'title: x\nsecured: &s "x"\n'):
+        data = seal(article(fields))
+        assert parse(data).seal_entry is not None
+    assert len(calls) == 2  # a list, an anchor: parsed again
+    with pytest.raises(SecuredocError):  # the anchor is used: the check refuses the edit
+        seal(article('title: x\nsecured: &s "x"\nother: *s\n'))
+    assert len(calls) == 3
+    # A tag goes with the value it tags; a quoted value with a comment after it: proven.
+    for fields in ('title: x\nsecured: !!str "old"\n', "title: x\nsecured: 'a'  # c\n"):
+        seal(article(fields))
+    assert len(calls) == 3
