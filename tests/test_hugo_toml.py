@@ -4,6 +4,8 @@ published the sealed original."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from oracles.hugo import build, require_hugo
@@ -105,3 +107,68 @@ def test_the_issue_attacks_on_toml_are_refused_or_mismatch() -> None:
         except SecuredocError:
             continue
         assert status is not Status.OK, name
+
+
+def _hugo_view(value: object) -> object:
+    """A canonical value as Hugo's params show it through jsonify (for comparing, not for binding):
+    keys lower-cased, floats that are integers as integers, date-times as naive UTC instants,
+    dates and times as their text."""
+    if isinstance(value, list):
+        return [_hugo_view(item) for item in value]
+    if isinstance(value, dict):
+        tag = value.get("$")
+        if tag is None:
+            return {str(k).lower(): _hugo_view(v) for k, v in value.items()}
+        text = str(value["v"])
+        if tag == "float":
+            number = float(text)
+            return int(number) if number.is_integer() and abs(number) < 2**53 else number
+        if tag == "timestamp":
+            return _instant(text)
+        return text
+    return value
+
+
+def _instant(text: str) -> object:
+    try:
+        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return text
+    return moment.astimezone(dt.UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def _published_view(value: object) -> object:
+    if isinstance(value, str):
+        return _instant(value) if "T" in value and len(value) >= 19 and value[:4].isdigit() else value
+    if isinstance(value, list):
+        return [_published_view(item) for item in value]
+    if isinstance(value, dict):
+        return {k: _published_view(v) for k, v in value.items()}
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    return value
+
+
+FIXED = [
+    b'+++\n"a.b".c = 1\nd . e = "spaced"\nf."g h" = true\n+++\n',
+    b"+++\nx = \"\"\"\r\nA\r\nB\"\"\"\r\ny = '''\r\nC'''\r\n+++\r\n",
+    b"+++\n[fruit]\napple.color = 'red'\n[fruit.apple.texture]\nsmooth = true\n+++\n",
+    b"+++\nt = 1979-05-27T07:32:00.123456+05:30\nl = 1979-05-27t07:32:00\n+++\n",
+]
+
+
+@settings(max_examples=6, deadline=None)
+@given(st.lists(toml_articles(hugo=True), min_size=10, max_size=40))
+def test_securedoc_and_hugo_read_the_same_toml_values(articles: list[TomlArticle]) -> None:
+    """Whatever securedoc binds for a TOML field is what Hugo reads for it (CRLF in multi-line
+    strings included); fields Hugo derives itself (title, date, draft) are left out."""
+    require_hugo()
+    pages = {f"p{i}.md": article.data for i, article in enumerate(articles)}
+    pages.update({f"fixed{i}.md": data for i, data in enumerate(FIXED)})
+    published = build(pages)
+    for name, data in pages.items():
+        params = published[name].params
+        for entry in parse(data).entries:
+            if entry.name in ("title", "date", "draft"):
+                continue
+            assert _published_view(params[entry.name.lower()]) == _hugo_view(entry.value), (name, entry.name, data)
