@@ -18,7 +18,8 @@ to :func:`settings_fingerprint`, in the same commit. The trust policies (``--leg
 ``--unbound``, the demo-key rule) are not in it, and need not be: a claim is written only into a
 current-form seal that binds every visible field, so neither a legacy nor an unbound rule can apply
 to bytes the claim vouches for, and the key rules are applied on both paths (verify.conclude).
-Version 2: unbound fields fail, legacy payloads must bind every visible field, demo seals fail in CI.
+Version 2: TOML keys fold as Hugo folds them, overflowing floats refused. Version 3: unbound fields
+fail, legacy payloads must bind every visible field, demo seals fail in CI (issue 8).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from typing import Any
 
 __all__ = ["RULES_VERSION", "settings_fingerprint"]
 
-RULES_VERSION = 2
+RULES_VERSION = 3
 
 
 def settings_fingerprint(**settings: Any) -> str:
