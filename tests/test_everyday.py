@@ -581,3 +581,30 @@ def test_edit_stopped_by_a_signal_removes_the_copy(editing: dict[str, object], t
     copy = Path(seen.read_text())
     assert not copy.exists() and not copy.parent.exists()
     assert article.read_bytes() == before
+
+
+def test_edit_offers_to_reopen_the_editor_on_a_bad_edit(tmp_path: Path, key: Key) -> None:
+    """At a terminal, a text that cannot be sealed goes back to the editor instead of being lost."""
+    from securedoc.edit import edit_file
+    from securedoc.errors import SecuredocError
+    from securedoc.keys import Keyring
+
+    ring = Keyring([key])
+    article = tmp_path / "a.md"
+    article.write_text("---\ntitle: One\n---\nBody\n")
+    counter = tmp_path / "count"
+    editor = key_script(
+        tmp_path,
+        f'n=$(cat "{counter}" 2>/dev/null || echo 0); echo $((n+1)) > "{counter}"\n'
+        'if [ "$n" = 0 ]; then sed -i "s/title: One/title: [broken/" "$1"; '
+        'else sed -i "s/title: \\[broken/title: Two/" "$1"; fi\n',
+    )
+    asked: list[str] = []
+
+    def ask(problem: SecuredocError) -> bool:
+        asked.append(problem.message)
+        return True
+
+    report = edit_file(str(article), ring, editor=[str(editor)], ask_again=ask)
+    assert report.action == "edited" and len(asked) == 1 and counter.read_text().strip() == "2"
+    assert article.read_text().startswith("---\ntitle: Two\nsecured: ")
