@@ -29,6 +29,7 @@ from securedoc.keys import Key, Keyring
 from securedoc.models import Report, Status
 from securedoc.payload import Binding
 from securedoc.seal import seal_document
+from securedoc.verify import DEFAULT_POLICY
 
 KEY = Key("fast-2026", "A256GCM", bytes(range(32)))
 OTHER = Key("other-2026", "A256GCM", bytes(range(1, 33)))
@@ -57,6 +58,7 @@ def reports(data: bytes, tmp: Path, ring: Keyring = RING, **task: object) -> tup
         limits=task.get("limits", DEFAULT_LIMITS),  # type: ignore[arg-type]
         path=str(path),
         retired=task.get("retired", "warn"),  # type: ignore[arg-type]
+        policy=task.get("policy", DEFAULT_POLICY),  # type: ignore[arg-type]
     )
     if direct is not None:
         assert direct == full
@@ -521,3 +523,30 @@ def test_seal_line_edits_that_are_not_proven_are_parsed(monkeypatch: pytest.Monk
     for fields in ('title: x\nsecured: !!str "old"\n', "title: x\nsecured: 'a'  # c\n"):
         seal(article(fields))
     assert len(calls) == 3
+
+
+# -- every verify policy -------------------------------------------------------------------------
+
+
+def test_every_policy_fast_equals_full(tmp_path: Path) -> None:
+    """The trust and policy settings (issue 8) decide the same verdict on both paths: demo and
+    legacy rules are about keys and forms, and a seal carrying the claim binds every visible field,
+    so no binding or unbound policy can find an unbound field in bytes the claim vouches for."""
+    from itertools import product
+
+    from securedoc.verify import Policy
+
+    demo_key = Key("fast-2026", "A256GCM", bytes(range(32)), demo=True)
+    sealed = seal(article("title: Hello\nn: 12\ndraft: true\n"))
+    hidden = seal(article("title: Hello\nn: 12\ndraft: true\n"), hide=("draft",))
+    variants = [sealed, hidden, m_hex(sealed), m_value(sealed), m_comment(hidden), m_append_body(sealed)]
+    bindings = [Binding(), Binding(exclude=("draft",)), Binding(include=("title",))]
+    for legacy, unbound, demo, binding in product(
+        ("accept", "warn", "refuse"), ("error", "warn", "ignore"), ("warn", "error"), bindings
+    ):
+        policy = Policy(legacy=legacy, unbound=unbound, demo=demo, binding=binding)  # type: ignore[arg-type]
+        for ring in (RING, Keyring([demo_key])):
+            for data in variants:
+                direct, full = reports(data, tmp_path, ring=ring, policy=policy)
+                if data in (sealed, hidden):
+                    assert direct is not None, (policy, full)
