@@ -1,16 +1,24 @@
 """Measure securedoc on a generated archive and print files per second, ratios and peak memory.
 
     python benchmarks/run.py [--count 20000] [--work DIR] [--body] [--jobs N] [--rounds 3] [--only verify-1,...]
+                             [--seal-count N] [--references N] [--startup N]
 
 Measures, on one corpus, in one run:
 
 * floor        a plain loop: read each file, parse its front matter with yaml.CSafeLoader, build
                canonical JSON, encrypt it with AES-256-GCM (what any Python tool must at least do);
-* verify-1     `securedoc verify` cold, one job;
+* verify-1     `securedoc verify` cold, one job (unchanged articles take the byte fast path);
 * verify-N     `securedoc verify` cold, all cores;
+* verify-full-1  `securedoc verify --full` cold, one job (every article parsed and compared);
+* reformatted-1 / reformatted-full-1  the same two on a copy whose every article is reformatted
+               (`category: news` -> `category: 'news'`: other bytes, the same values), so the fast
+               path's attempt costs what it costs and the full path answers;
 * verify-warm  `securedoc verify --cache` after a run that filled the cache;
-* seal-noop    `securedoc seal --cache` on the sealed archive, after a run that filled the cache;
-* seal-noop-nocache  the same without a cache (each file parsed, decrypted and compared).
+* seal-noop    `securedoc seal --cache` on the sealed archive (nothing to do), after a run that filled the cache;
+* seal-noop-nocache  the same without a cache (each file parsed, decrypted and compared);
+* seal-floor   the floor's loop plus a durable write of each file (temp file, fsync, rename,
+               folder fsync), on a fresh unsealed copy of the first --seal-count articles;
+* seal-1       `securedoc seal --jobs 1` on a fresh unsealed copy of the same articles.
 
 The measurements run in interleaved rounds (default 3) and each keeps its best time, because a
 shared machine's speed drifts over minutes; memory keeps the highest peak seen.
@@ -19,7 +27,12 @@ Each is a separate process (so each pays Python's start-up, as a user does); mem
 from the process tree every 20 ms: the peak RSS of the largest single process, and the peak PSS of
 all processes together (PSS counts pages that forked workers share once, where summed RSS would
 count them once per process).
-Needs psutil (`pip install psutil`).
+
+Also, when asked: start-up (`--startup N`: N interleaved runs of `securedoc verify one.md` and of
+`python -c "import yaml, click, cryptography.hazmat.primitives.ciphers.aead"`, best of each), and
+fixed reference points per article on a sample of the corpus (`--references N`): `age -d` and
+`openssl enc -d` one process per file, `ansible-vault decrypt` one call for all, pyrage in process.
+Needs psutil (`pip install -e '.[bench]'`; `age` is a Debian package).
 """
 
 from __future__ import annotations
@@ -28,12 +41,14 @@ import argparse
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import textwrap
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import psutil
@@ -65,6 +80,62 @@ FLOOR = textwrap.dedent(
     print(n)
     """
 )
+
+
+SEAL_FLOOR = textwrap.dedent(
+    """
+    import json, os, sys
+    import yaml
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    root = sys.argv[1]
+    aes = AESGCM(os.urandom(32))
+    paths = []
+    for folder, dirs, files in os.walk(root):
+        dirs.sort()
+        paths.extend(os.path.join(folder, f) for f in sorted(files) if f.endswith(".md"))
+    for path in paths:
+        with open(path, "rb") as handle:
+            data = handle.read()
+        end = data.index(b"\\n---\\n", 3)
+        fields = yaml.load(data[4:end + 1].decode("utf-8"), Loader=yaml.CSafeLoader)
+        payload = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+        sealed = aes.encrypt(os.urandom(12), payload.encode("utf-8"), None)
+        new = data[:end + 1] + b'secured: "' + sealed.hex().encode() + b'"' + data[end + 1:]
+        folder = os.path.dirname(path)
+        temp = os.path.join(folder, "." + os.path.basename(path) + ".tmp")
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.write(fd, new)
+        os.fsync(fd)
+        os.close(fd)
+        os.replace(temp, path)
+        dfd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        os.fsync(dfd)
+        os.close(dfd)
+    print(len(paths))
+    """
+)
+
+
+def derive(src: Path, dst: Path, change: Callable[[bytes], bytes], limit: int | None = None) -> int:
+    """Copy the articles of ``src`` (sorted, the first ``limit``) to ``dst``, changed by ``change``."""
+    shutil.rmtree(dst, ignore_errors=True)
+    count = 0
+    for path in sorted(src.rglob("*.md")):
+        if limit is not None and count >= limit:
+            break
+        target = dst / path.relative_to(src)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(change(path.read_bytes()))
+        count += 1
+    return count
+
+
+def unsealed(data: bytes) -> bytes:
+    return re.sub(rb'(?m)^secured: "[^"\n]*"\n', b"", data, count=1)
+
+
+def reformatted(data: bytes) -> bytes:
+    return data.replace(b"\ncategory: news\n", b"\ncategory: 'news'\n", 1)
 
 
 def measure(name: str, argv: list[str], cwd: Path, files: int, expect: int | None = 0) -> dict[str, object]:
@@ -101,6 +172,93 @@ def measure(name: str, argv: list[str], cwd: Path, files: int, expect: int | Non
     }
 
 
+def startup(runs: int, work: Path, exe: str) -> dict[str, object]:
+    """`securedoc verify one.md` against the bare import line, interleaved, best of each."""
+    one = work / "startup"
+    shutil.rmtree(one, ignore_errors=True)
+    (one / "keys").mkdir(parents=True)
+    shutil.copy2(work / "keys" / "bench.jwk", one / "keys" / "bench.jwk")
+    shutil.copy2(next(iter(sorted((work / "content").rglob("*.md")))), one / "one.md")
+    bare = [sys.executable, "-c", "import yaml, click, cryptography.hazmat.primitives.ciphers.aead"]
+    ours = [exe, "verify", "one.md"]
+    times: dict[str, list[float]] = {"bare": [], "securedoc": []}
+    for _ in range(runs):
+        for name, argv in (("bare", bare), ("securedoc", ours)):
+            start = time.perf_counter()
+            done = subprocess.run(argv, cwd=one, capture_output=True)
+            times[name].append(time.perf_counter() - start)
+            if done.returncode != 0:
+                raise SystemExit(f"{name}: exit {done.returncode}: {done.stderr.decode()[-500:]}")
+    best = {name: min(values) for name, values in times.items()}
+    return {
+        "bare_ms": round(best["bare"] * 1000, 1),
+        "securedoc_ms": round(best["securedoc"] * 1000, 1),
+        "ratio": round(best["securedoc"] / best["bare"], 2),
+        "runs": runs,
+    }
+
+
+def references(count: int, work: Path) -> dict[str, float]:
+    """Milliseconds per article to decrypt a sample of the corpus with other tools."""
+    import pyrage
+
+    sample = sorted((work / "content").rglob("*.md"))[:count]
+    ref = work / "references"
+    shutil.rmtree(ref, ignore_errors=True)
+    ref.mkdir()
+    identity = pyrage.x25519.Identity.generate()
+    (ref / "age-key.txt").write_text(str(identity) + "\n")
+    key_hex, iv_hex = os.urandom(32).hex(), os.urandom(16).hex()
+    (ref / "vault-pass").write_text("benchmark vault password\n")
+    ages, ssls, vaults = [], [], []
+    for index, path in enumerate(sample):
+        data = path.read_bytes()
+        age_file = ref / f"{index:05d}.age"
+        age_file.write_bytes(pyrage.encrypt(data, [identity.to_public()]))
+        ages.append(age_file)
+        ssl_file = ref / f"{index:05d}.enc"
+        subprocess.run(
+            ["openssl", "enc", "-aes-256-cbc", "-K", key_hex, "-iv", iv_hex, "-in", str(path), "-out", str(ssl_file)],
+            check=True,
+        )
+        ssls.append(ssl_file)
+        vault_file = ref / f"{index:05d}.vault"
+        vault_file.write_bytes(data)
+        vaults.append(vault_file)
+    vault_bin = Path(sys.executable).parent / "ansible-vault"
+    subprocess.run(
+        [str(vault_bin), "encrypt", "--vault-password-file", str(ref / "vault-pass"), *map(str, vaults)],
+        check=True,
+        capture_output=True,
+    )
+    result: dict[str, float] = {"sample": float(len(sample))}
+    start = time.perf_counter()
+    for age_file in ages:
+        subprocess.run(["age", "-d", "-i", str(ref / "age-key.txt"), str(age_file)], check=True, capture_output=True)
+    result["age -d, one process per file"] = (time.perf_counter() - start) / len(sample) * 1000
+    start = time.perf_counter()
+    for ssl_file in ssls:
+        subprocess.run(
+            ["openssl", "enc", "-d", "-aes-256-cbc", "-K", key_hex, "-iv", iv_hex, "-in", str(ssl_file)],
+            check=True,
+            capture_output=True,
+        )
+    result["openssl enc -d, one process per file"] = (time.perf_counter() - start) / len(sample) * 1000
+    start = time.perf_counter()
+    subprocess.run(
+        [str(vault_bin), "decrypt", "--vault-password-file", str(ref / "vault-pass"), *map(str, vaults)],
+        check=True,
+        capture_output=True,
+    )
+    result["ansible-vault decrypt, one call"] = (time.perf_counter() - start) / len(sample) * 1000
+    blobs = [age_file.read_bytes() for age_file in ages]
+    start = time.perf_counter()
+    for blob in blobs:
+        pyrage.decrypt(blob, [identity])
+    result["pyrage.decrypt, in process"] = (time.perf_counter() - start) / len(sample) * 1000
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=20000)
@@ -110,6 +268,9 @@ def main() -> None:
     parser.add_argument("--only", help="comma-separated subset of measurements")
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds; each measurement keeps its best")
+    parser.add_argument("--seal-count", type=int, help="articles for seal-floor and seal-1 (default: all)")
+    parser.add_argument("--startup", type=int, default=0, help="runs of the start-up comparison (0: skip)")
+    parser.add_argument("--references", type=int, default=0, help="articles for the reference points (0: skip)")
     args = parser.parse_args()
 
     from generate import generate
@@ -136,22 +297,50 @@ def main() -> None:
         measure("fill cache", verify + ["--cache", str(cache)], work, files)
         measure("fill seal cache", seal + ["--cache", str(cache)], work, files)
 
-    plan = [
-        ("floor", [sys.executable, "-c", FLOOR, "content"], None),
-        ("verify-1", verify + ["--jobs", "1"], 0),
-        (f"verify-{args.jobs}", verify + ["--jobs", str(args.jobs)], 0),
-        ("verify-warm", verify + ["--cache", str(cache)], 0),
-        ("seal-noop", seal + ["--cache", str(cache)], 0),
-        ("seal-noop-nocache", seal, 0),
+    # Derived corpora: a reformatted copy (same values, other bytes) and an unsealed source for seal.
+    reform = work / "reformatted"
+    if want("reformatted-1") or want("reformatted-full-1"):
+        (reform / "keys").mkdir(parents=True, exist_ok=True)
+        shutil.copy2(work / "keys" / "bench.jwk", reform / "keys" / "bench.jwk")
+        derive(content, reform / "content", reformatted)
+    sealing_dir = work / "sealing"
+    seal_files = files
+    if want("seal-floor") or want("seal-1"):
+        (sealing_dir / "keys").mkdir(parents=True, exist_ok=True)
+        shutil.copy2(work / "keys" / "bench.jwk", sealing_dir / "keys" / "bench.jwk")
+        seal_files = derive(content, sealing_dir / "unsealed", unsealed, args.seal_count)
+
+    def fresh_unsealed() -> None:
+        shutil.rmtree(sealing_dir / "content", ignore_errors=True)
+        shutil.copytree(sealing_dir / "unsealed", sealing_dir / "content")
+
+    jobs_name = f"verify-{args.jobs}"
+    plan: list[tuple[str, list[str], int | None, Path, int]] = [
+        ("floor", [sys.executable, "-c", FLOOR, "content"], None, work, files),
+        ("verify-1", verify + ["--jobs", "1"], 0, work, files),
+        (jobs_name, verify + ["--jobs", str(args.jobs)], 0, work, files),
+        ("verify-full-1", verify + ["--jobs", "1", "--full"], 0, work, files),
+        ("reformatted-1", verify + ["--jobs", "1"], 0, reform, files),
+        ("reformatted-full-1", verify + ["--jobs", "1", "--full"], 0, reform, files),
+        ("verify-warm", verify + ["--cache", str(cache)], 0, work, files),
+        ("seal-noop", seal + ["--cache", str(cache)], 0, work, files),
+        ("seal-noop-nocache", seal, 0, work, files),
+        ("seal-floor", [sys.executable, "-c", SEAL_FLOOR, "content"], None, sealing_dir, seal_files),
+        ("seal-1", seal + ["--jobs", "1"], 0, sealing_dir, seal_files),
     ]
-    plan = [step for step in plan if want(step[0].replace(f"-{args.jobs}", "-N") if step[0] != "verify-1" else step[0])]
-    if any(name in ("verify-warm", "seal-noop") for name, _, _ in plan):
+    plan = [step for step in plan if want(step[0] if step[0] != jobs_name else "verify-N") or want(step[0])]
+    if any(step[0] in ("verify-warm", "seal-noop") for step in plan):
         fill_verify_cache()
     # The machine's speed drifts over minutes: interleave rounds and keep each one's best time.
     best: dict[str, dict[str, object]] = {}
+    load: list[float] = []
     for _ in range(args.rounds):
-        for name, argv, expect in plan:
-            result = measure(name, argv, work, files, expect=expect)
+        for name, argv, expect, cwd, count in plan:
+            if name in ("seal-floor", "seal-1"):
+                fresh_unsealed()
+            load.append(os.getloadavg()[0])
+            result = measure(name, argv, cwd, count, expect=expect)
+            result["files"] = count
             kept = best.get(name)
             if kept is None:
                 best[name] = result
@@ -160,27 +349,67 @@ def main() -> None:
                     kept.update(seconds=result["seconds"], files_per_s=result["files_per_s"])
                 for mem in ("peak_rss_mb", "peak_pss_all_mb"):
                     kept[mem] = max(kept[mem], result[mem])  # type: ignore[type-var]
-    results = [best[name] for name, _, _ in plan]
+    results = [best[step[0]] for step in plan]
+    by_name = {str(r["name"]): r for r in results}
 
-    floor = next((r for r in results if r["name"] == "floor"), None)
-    cold = next((r for r in results if r["name"] == "verify-1"), None)
+    def rate(name: str) -> float | None:
+        found = by_name.get(name)
+        return float(found["files_per_s"]) if found else None  # type: ignore[arg-type]
+
+    floor, cold = rate("floor"), rate("verify-1")
     print()
     print(
         f"{files:,} articles, {args.jobs} jobs, {platform.python_implementation()} {platform.python_version()}, "
-        f"{os.cpu_count()} cores ({platform.machine()}), corpus {work}"
+        f"{os.cpu_count()} cores ({platform.machine()}), corpus {work}; "
+        f"1-minute load average during the run {min(load or [0]):.1f}-{max(load or [0]):.1f}"
     )
     print(
-        f"{'measurement':<20}{'seconds':>9}{'files/s':>10}{'x floor':>9}{'x verify-1':>12}{'RSS MB':>9}{'PSS all':>9}"
+        f"{'measurement':<20}{'files':>8}{'seconds':>9}{'files/s':>10}{'x floor':>9}{'x verify-1':>12}"
+        f"{'RSS MB':>9}{'PSS all':>9}"
     )
     for r in results:
-        x_floor = f"{r['files_per_s'] / floor['files_per_s']:.2f}" if floor else "-"  # type: ignore[operator]
-        x_cold = f"{r['files_per_s'] / cold['files_per_s']:.2f}" if cold else "-"  # type: ignore[operator]
+        per = float(r["files_per_s"])  # type: ignore[arg-type]
+        x_floor = f"{per / floor:.2f}" if floor else "-"
+        x_cold = f"{per / cold:.2f}" if cold else "-"
         print(
-            f"{r['name']:<20}{r['seconds']:>9.2f}{r['files_per_s']:>10,.0f}{x_floor:>9}{x_cold:>12}"
+            f"{r['name']:<20}{r['files']:>8,}{r['seconds']:>9.2f}{per:>10,.0f}{x_floor:>9}{x_cold:>12}"
             f"{r['peak_rss_mb']:>9.1f}{r['peak_pss_all_mb']:>9.1f}"
         )
+    ratios: dict[str, float] = {}
+
+    def ratio(label: str, top: str, bottom: str) -> None:
+        a, b = rate(top), rate(bottom)
+        if a and b:
+            ratios[label] = round(a / b, 2)
+
+    ratio("cold verify, 1 job / floor", "verify-1", "floor")
+    ratio(f"verify, {args.jobs} jobs / 1 job", jobs_name, "verify-1")
+    ratio("verify --full, 1 job / floor", "verify-full-1", "floor")
+    ratio("reformatted: verify / verify --full (speed)", "reformatted-1", "reformatted-full-1")
+    ratio("seal, 1 job / seal floor", "seal-1", "seal-floor")
+    ratio("warm verify / cold verify", "verify-warm", "verify-1")
+    for label, value in ratios.items():
+        print(f"  {label}: {value:.2f}")
+    extra: dict[str, object] = {"ratios": ratios, "load_average": [min(load or [0]), max(load or [0])]}
+    if args.startup:
+        extra["startup"] = startup(args.startup, work, exe)
+        print("  start-up:", extra["startup"])
+    if args.references:
+        refs = references(args.references, work)
+        ours = {
+            "securedoc verify (fast path), 1 job": 1000 / cold if cold else None,
+            "securedoc verify --full, 1 job": 1000 / rate("verify-full-1") if rate("verify-full-1") else None,
+        }
+        extra["references_ms_per_article"] = {**refs, **ours}
+        for label, value in extra["references_ms_per_article"].items():  # type: ignore[attr-defined]
+            if label == "sample":
+                print(f"  reference points on the first {value:.0f} articles:")
+            else:
+                print(f"  {label}: {value:.3f} ms per article" if value is not None else f"  {label}: -")
     if args.json:
-        args.json.write_text(json.dumps({"files": files, "jobs": args.jobs, "results": results}, indent=2))
+        args.json.write_text(
+            json.dumps({"files": files, "jobs": args.jobs, "results": results, **extra}, indent=2, default=str)
+        )
 
 
 if __name__ == "__main__":

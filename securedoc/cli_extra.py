@@ -10,9 +10,7 @@ from pathlib import Path
 
 import click
 
-from . import gitdiff
 from .cli import _echo, _keyring, _resolve, _warn, cli, complete_kid, key_options
-from .edit import edit_file
 
 __all__ = ["edit", "git_setup", "git_textconv"]
 
@@ -48,6 +46,8 @@ def edit(
     key = ring.primary()
     if key.demo:
         _warn(f"sealing with the public demo key '{key.kid}': anyone can forge these seals")
+    from .edit import edit_file  # subprocess, tempfile: only for `securedoc edit`
+
     report = edit_file(path, ring, key=key, binding=config.binding, hide=config.hide, force=force, limits=config.limits)
     _echo(f"{path}: {report.message}")
     for warning in report.warnings:
@@ -70,6 +70,8 @@ def git_setup(command: str | None) -> None:
     .gitattributes and sets `diff.securedoc.textconv` in its .git/config (never cached: hidden
     values would end up in git's notes). Hidden values show only where a key opens the seal.
     """
+    from . import gitdiff  # subprocess: only for the git commands
+
     for line in gitdiff.setup(command):
         _echo(line)
 
@@ -78,4 +80,6 @@ def git_setup(command: str | None) -> None:
 @click.argument("path", type=click.Path(path_type=str))
 def git_textconv(path: str) -> None:
     """The text git diffs for an article: the file with its seal spelled out (see git-setup)."""
+    from . import gitdiff
+
     gitdiff.textconv(path)

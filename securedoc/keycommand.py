@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import shlex
-import subprocess
 import sys
 from collections.abc import Mapping
 
@@ -52,6 +51,8 @@ def run_key_command(command: str, *, timeout: float = KEY_COMMAND_TIMEOUT) -> li
         ) from None
     if not argv:
         raise KeyringError("--key-command is empty", hint=f"give a command, or unset ${KEY_COMMAND_ENV}")
+    import subprocess  # only with a key command: keeps start-up short
+
     name = os.path.basename(argv[0])
     source = f"the key command '{name}'"
     try:

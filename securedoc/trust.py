@@ -24,7 +24,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -274,6 +273,8 @@ class _Revision:
         self.commit = self.commit.strip()
 
     def _git(self, *args: str) -> bytes:
+        import subprocess  # only with --trust: keeps start-up short
+
         try:
             env = {**os.environ, "GIT_LITERAL_PATHSPECS": "1"}
             done = subprocess.run(["git", *args], capture_output=True, check=False, env=env)
