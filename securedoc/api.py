@@ -72,6 +72,7 @@ def load_keyring(
     trusted_keys: Sequence[Key] = (),
     trusted_from: str | None = None,
     need_primary: bool = True,
+    encrypt: str | None = None,
 ) -> tuple[Keyring, list[str]]:
     """Build the keyring the command line would use, and warnings (loose key file permissions).
 
@@ -126,7 +127,7 @@ def load_keyring(
     chosen = primary or config.primary
     if not need_primary and primary is None and chosen is not None and all(k.kid != chosen for k in keys):
         chosen = None  # only sealing needs the primary key
-    ring = Keyring(keys, primary=chosen, retired=config.retired)
+    ring = Keyring(keys, primary=chosen, retired=config.retired, encrypt=encrypt or config.encrypt)
     return ring, warnings
 
 
@@ -143,11 +144,23 @@ def seal(
     force: bool = False,
     legacy: bool = False,
     limits: Limits = DEFAULT_LIMITS,
+    encrypt_key: str | None = None,
 ) -> bytes:
-    """The article with a new seal (or unchanged bytes when its seal is already current)."""
+    """The article with a new seal (or unchanged bytes when its seal is already current).
+
+    With an Ed25519 private key (primary, or ``key``) the seal is signed; ``encrypt_key`` names the
+    A256GCM key for its hidden fields (default: the keyring's, :meth:`Keyring.hidden_key`)."""
     data = _bytes(source)
     outcome = seal_document(
-        parse(data, limits=limits), keyring, binding, key=key, hide=hide, force=force, legacy=legacy, limits=limits
+        parse(data, limits=limits),
+        keyring,
+        binding,
+        key=key,
+        hide=hide,
+        force=force,
+        legacy=legacy,
+        limits=limits,
+        encrypt_key=encrypt_key,
     )
     if outcome.report.action == "refused":
         raise RefusedError(outcome.report.message, line=outcome.report.line, hint=outcome.report.hint)
@@ -228,12 +241,15 @@ def seal_file(
     legacy: bool = False,
     dry_run: bool = False,
     limits: Limits = DEFAULT_LIMITS,
+    encrypt_key: str | None = None,
 ) -> Report:
     """Seal one file in place, atomically. Returns the report (action ``sealed`` or ``unchanged``)."""
     hide = tuple(hide)
     outcome = _rewrite(
         str(path),
-        lambda d: seal_document(d, keyring, binding, key=key, hide=hide, force=force, legacy=legacy, limits=limits),
+        lambda d: seal_document(
+            d, keyring, binding, key=key, hide=hide, force=force, legacy=legacy, limits=limits, encrypt_key=encrypt_key
+        ),
         limits,
         dry_run,
     )
@@ -264,6 +280,7 @@ class RunOptions:
     force: bool = False
     dry_run: bool = False
     legacy: bool = False
+    encrypt_key: str | None = None  # signed seals: the A256GCM key for hidden fields
     retired: RetiredPolicy | None = None
     cache: Path | None = None
     follow_symlinks: bool = False
@@ -300,6 +317,7 @@ def _cache_settings(options: RunOptions, config: Config) -> dict[str, Any]:
             hide=sorted(options.hide),
             key=options.key.kid if options.key else None,
             legacy=options.legacy,
+            encrypt_key=options.encrypt_key or options.keyring.encrypt_kid,
         )
     return settings
 
@@ -368,6 +386,7 @@ def run(options: RunOptions) -> Iterator[Report]:
         force=options.force,
         dry_run=options.dry_run,
         legacy=options.legacy,
+        encrypt_key=options.encrypt_key,
         roots=roots,
         follow_symlinks=options.follow_symlinks,
         cache=view,

@@ -1,12 +1,16 @@
 """The verification cache: skip articles whose exact bytes already verified, without trusting the disk.
 
 An entry is a 128-bit tag, ``HMAC-SHA256(K, purpose || 0x00 || file bytes)`` truncated, where ``K``
-is derived with HKDF-SHA256 from every key in the keyring (ids, algorithms and material) and from
-the settings that decide the outcome (retired keys and policy for ``verify``; bound fields, body,
-hidden fields, primary key and form for ``seal``). The cache stores only tags: nothing in it
-reveals a key, and without the keys nobody can compute a tag for other bytes, so a planted or
-edited entry can never make a changed article pass. Changing a key, a setting, or securedoc's
-cache format makes every old entry useless (they are simply never hit again).
+is derived with HKDF-SHA256 from every key in the keyring (ids, algorithms, secret material, and
+the public key of Ed25519 keys) and from the settings that decide the outcome (retired keys and
+policy for ``verify``; bound fields, body, hidden fields, primary key and form for ``seal``). The
+cache stores only tags: nothing in it reveals a key, and without the keys nobody can compute a tag
+for other bytes, so a planted or edited entry can never make a changed article pass. That needs a
+secret: public keys (and the demo key) are known to everyone, so a keyring without any other key
+gets no cache (:class:`~securedoc.errors.ConfigError`) unless a secret for it is given separately,
+in ``$SECUREDOC_CACHE_SECRET`` (random text of at least 32 characters, e.g. a CI secret; it only
+keys the cache). Changing a key, a setting, or securedoc's cache format makes every old entry
+useless (they are simply never hit again).
 
 Only clean results are cached: ``ok`` with no warnings for ``verify``, "nothing to do" for
 ``seal``. Each purpose has one file, ``DIR/securedoc-cache-v1-verify`` and ``-seal``: an 8-byte
@@ -19,7 +23,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,15 +40,44 @@ MAX_ENTRIES = 1_000_000
 FILE_NAME = "securedoc-cache-v1"
 
 
-def derive_cache_key(keyring: Keyring, settings: dict[str, Any]) -> bytes:
-    """K: HKDF-SHA256 over the keyring's keys, with the settings as context. One-way."""
+CACHE_SECRET_ENV = "SECUREDOC_CACHE_SECRET"
+_MIN_SECRET = 32
+
+
+def derive_cache_key(keyring: Keyring, settings: dict[str, Any], environ: Mapping[str, str] | None = None) -> bytes:
+    """K: HKDF-SHA256 over the keyring's keys, with the settings as context. One-way.
+
+    Only secret material makes K unguessable: a keyring without any (public keys only) needs
+    ``$SECUREDOC_CACHE_SECRET``, or there is no cache. Public keys still take part, so that a
+    different public key gives a different K."""
+    env = os.environ if environ is None else environ
+    separate = env.get(CACHE_SECRET_ENV, "")
+    secret = any(key.private and not key.demo for key in keyring)  # the demo key's material is public
+    if separate and len(separate) < _MIN_SECRET:
+        raise ConfigError(
+            f"${CACHE_SECRET_ENV} is too short to key the cache ({len(separate)} characters; at least {_MIN_SECRET})",
+            hint="use random text, e.g. `python3 -c 'import secrets; print(secrets.token_urlsafe(32))'`",
+        )
+    if not secret and not separate:
+        raise ConfigError(
+            "the verification cache needs a secret, and this keyring holds only public keys (or the public "
+            "demo key): anyone could compute its entries and make a changed article pass",
+            hint=f"verify without --cache (signed seals verify fast), or give the cache its own secret in "
+            f"${CACHE_SECRET_ENV} (random text of at least {_MIN_SECRET} characters, e.g. a CI secret)",
+        )
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
     material = bytearray()
     for key in sorted(keyring, key=lambda k: k.kid):
-        for part in (key.kid.encode("utf-8"), key.alg.encode("ascii"), key.secret_bytes()):
+        parts = [key.kid.encode("utf-8"), key.alg.encode("ascii")]
+        parts.append(key.secret_bytes() if key.private else b"")
+        parts.append(key.public_bytes())
+        for part in parts:
             material += len(part).to_bytes(4, "big") + part
+    if separate:
+        part = separate.encode("utf-8")
+        material += b"cache-secret" + len(part).to_bytes(4, "big") + part
     info = json.dumps(settings, sort_keys=True, separators=(",", ":")).encode("utf-8")
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"securedoc cache v1", info=info).derive(bytes(material))
 

@@ -30,15 +30,20 @@ from .keys import (
     DEFAULT_KEY_ENV,
     Keyring,
     generate_key,
+    generate_signing_key,
+    jwk_thumbprint,
     key_from_raw,
     load_key_dir,
+    public_jwk,
     valid_kid_for_file,
     write_key_file,
+    write_public_key_file,
 )
 from .models import fails
-from .payload import LegacyPayload, Payload
+from .payload import LegacyPayload, Payload, encode_hidden
 from .progress import Progress, progress_wanted
 from .report import FORMATS, Summary, make_renderer
+from .sealing import require_hidden
 from .trust import Resolved, resolve
 from .verify import Policy
 
@@ -471,6 +476,11 @@ def _overrides(**options: Any) -> dict[str, Any]:
     help="The key to seal with (default: from securedoc.yaml, or the only one).",
 )
 @_output_option
+@click.option(
+    "--encrypt-key",
+    metavar="KID",
+    help="Signed seals: the A256GCM key that encrypts hidden fields (default: keys.encrypt, or the only one).",
+)
 @batch_options()
 @click.pass_context
 def seal(
@@ -486,6 +496,7 @@ def seal(
     legacy: bool,
     primary: str | None,
     output: str | None,
+    encrypt_key: str | None,
     fmt: str,
     jobs: int | None,
     cache_dir: Path | None,
@@ -494,7 +505,8 @@ def seal(
     progress: bool | None,
     follow_symlinks: bool,
 ) -> None:
-    """Seal articles: encrypt a payload of their fields into `secured`, changing nothing else.
+    """Seal articles: encrypt (or, with a signing key, sign) a payload of their fields into
+    `secured`, changing nothing else.
 
     PATHS are files and folders (searched recursively for *.md and *.markdown). An article whose
     seal is already current is left untouched (same bytes, same time stamp) unless --force. A seal
@@ -514,6 +526,9 @@ def seal(
         )
     if legacy and not quiet:
         _warn("--legacy writes unauthenticated AES-CBC seals: they cannot prove an article was not changed")
+    all_hidden = tuple(dict.fromkeys(config.hide + hide))
+    if key.signing and (all_hidden or encrypt_key):
+        ring.hidden_key(encrypt_key)  # a signed seal encrypts hidden fields: know with which key, or stop now
     if output is not None or paths == (STDIN,):
         path = streams.single_path(paths, "seal")
         report = streams.seal_copy(
@@ -522,11 +537,12 @@ def seal(
             ring,
             binding=config.binding,
             key=key,
-            hide=tuple(dict.fromkeys(config.hide + hide)),
+            hide=all_hidden,
             force=force,
             legacy=legacy,
             dry_run=dry_run,
             limits=config.limits,
+            encrypt_key=encrypt_key,
         )
         ctx.exit(_one_report(report, fmt, quiet, verbose, config.unsealed, to_stderr=output in (None, STDIN)))
     options = api.RunOptions(
@@ -536,10 +552,11 @@ def seal(
         config=config,
         jobs=jobs,
         key=key,
-        hide=tuple(dict.fromkeys(config.hide + hide)),
+        hide=all_hidden,
         force=force,
         dry_run=dry_run,
         legacy=legacy,
+        encrypt_key=encrypt_key,
         cache=_cache_dir(config, cache_dir),
         follow_symlinks=follow_symlinks,
         debug=env_flag(_DEBUG_ENV),
@@ -663,6 +680,11 @@ def verify(
     shell_complete=complete_kid,
     help="The key to re-seal with (default: the primary key).",
 )
+@click.option(
+    "--encrypt-key",
+    metavar="KID",
+    help="Rotating to a signing key: the A256GCM key for hidden fields (default: keys.encrypt, or the only one).",
+)
 @click.option("--dry-run", is_flag=True, help="Say what would be rotated; write nothing.")
 @_unsealed_option
 @policy_options
@@ -676,6 +698,7 @@ def rotate(
     key_env: str | None,
     config_file: Path | None,
     to_kid: str | None,
+    encrypt_key: str | None,
     dry_run: bool,
     unsealed: str | None,
     legacy_policy: str | None,
@@ -692,8 +715,9 @@ def rotate(
 ) -> None:
     """Re-seal with KID every article sealed with another key (legacy seals too).
 
-    Each article is verified first: one that does not verify is left untouched and reported,
-    never re-sealed. Interrupted? Run it again: rotated articles are skipped.
+    KID is an A256GCM key (encrypted seals) or an Ed25519 private key (signed seals); rotation
+    works between any of them. Each article is verified first: one that does not verify is left
+    untouched and reported, never re-sealed. Interrupted? Run it again: rotated articles are skipped.
     """
     if not paths:
         raise UsageError("give the articles or folders to rotate, e.g. `securedoc rotate content/ --to KID`")
@@ -716,6 +740,15 @@ def rotate(
     config = trusted.config
     ring = _keyring(trusted, key_files, keys_dir, key_env, need_primary=to_kid is None)
     target = ring.require(to_kid) if to_kid else ring.primary()
+    if not target.private:
+        raise KeyringError(
+            f"the key '{target.kid}' is a public key: it verifies seals but cannot make them",
+            hint=f"rotating to '{target.kid}' needs its private key (the JWK with \"d\")",
+        )
+    if target.legacy:
+        raise UsageError(f"rotate re-seals with an A256GCM or Ed25519 signing key; '{target.kid}' is a legacy key")
+    if encrypt_key:
+        ring.hidden_key(encrypt_key)
     options = api.RunOptions(
         command="rotate",
         paths=paths,
@@ -723,6 +756,7 @@ def rotate(
         config=config,
         jobs=jobs,
         key=target,
+        encrypt_key=encrypt_key,
         dry_run=dry_run,
         follow_symlinks=follow_symlinks,
         debug=env_flag(_DEBUG_ENV),
@@ -805,9 +839,12 @@ def open_(
         for note in report.notes:
             _echo(f"  note: {note}")
         return
-    opened = api.open_file(path, ring, limits=config.limits, raw=raw)
+    opened = require_hidden(api.open_file(path, ring, limits=config.limits, raw=raw))
     payload = opened.payload
-    form = "JWE (A256GCM)" if opened.form == "jwe" else f"legacy AES-CBC ({opened.key.alg}), unauthenticated"
+    form = {
+        "jwe": "JWE (A256GCM)",
+        "jws": "JWS (Ed25519), signed",
+    }.get(opened.form, f"legacy AES-CBC ({opened.key.alg}), unauthenticated")
     if fmt == "json":
         obj: dict[str, Any] = {
             "path": escape.unicode_clean(path),
@@ -817,6 +854,8 @@ def open_(
         }
         if isinstance(payload, Payload):
             obj["payload"] = json.loads(opened.plaintext)
+            if payload.sealed_hidden is not None:  # signed seal: show the hidden fields decrypted
+                obj["payload"]["hidden"] = json.loads(encode_hidden(payload.hidden))
         elif payload.fields is not None:
             obj["payload"] = json.loads(payload.plaintext)
         elif payload.text is not None:
@@ -872,10 +911,15 @@ def _git_ignored_warning(path: Path) -> None:
 def _created(path: Path, key: Any) -> None:
     click.echo(f"created {path} ({key.alg}, {key.bits}-bit, mode 0600)")
     _git_ignored_warning(path)
+    if key.signing:
+        _stderr(
+            f"its public half verifies without the power to seal: `securedoc keys public {key.kid} "
+            f"--out keys/public/{key.kid}.jwk` (safe to commit, or to store as a non-secret CI variable)"
+        )
     if key.legacy:
         return
     try:
-        others = [k for k in load_key_dir(path.parent)[0] if not k.legacy and k.kid != key.kid]
+        others = [k for k in load_key_dir(path.parent)[0] if not k.legacy and k.private and k.kid != key.kid]
     except SecuredocError:
         others = []
     if others:
@@ -917,16 +961,27 @@ def _check_kid(kid: str) -> None:
 @_dir_option
 @click.option("--legacy-cbc", is_flag=True, help="A key for the legacy AES-CBC form (unauthenticated).")
 @click.option(
+    "--sign",
+    is_flag=True,
+    help="An Ed25519 signing key (signed seals, verified with its public half: see `keys public`).",
+)
+@click.option(
     "--bits",
     type=click.Choice(["128", "192", "256"]),
     default="256",
     show_default=True,
     help="Key size (only legacy keys may be smaller than 256).",
 )
-def keys_new(kid: str, folder: Path | None, legacy_cbc: bool, bits: str) -> None:
-    """Make a new random key: DIR/KID.jwk, mode 0600. Never overwrites."""
+def keys_new(kid: str, folder: Path | None, legacy_cbc: bool, sign: bool, bits: str) -> None:
+    """Make a new random key: DIR/KID.jwk, mode 0600. Never overwrites.
+
+    By default an AES-256-GCM key (encrypted seals); --sign makes an Ed25519 private key (signed
+    seals, RFC 8037 JWK), --legacy-cbc an AES-CBC key for the legacy form.
+    """
     _check_kid(kid)
-    key = generate_key(kid, legacy=legacy_cbc, bits=int(bits))
+    if sign and (legacy_cbc or bits != "256"):
+        raise UsageError("--sign makes an Ed25519 key: it takes neither --legacy-cbc nor --bits")
+    key = generate_signing_key(kid) if sign else generate_key(kid, legacy=legacy_cbc, bits=int(bits))
     _created(write_key_file(key, _key_folder(folder)), key)
 
 
@@ -974,7 +1029,8 @@ def keys_import(kid: str, folder: Path | None, legacy_cbc: bool, encoding: str |
 def keys_list(
     key_files: tuple[Path, ...], keys_dir: Path | None, key_env: str | None, config_file: Path | None, fmt: str
 ) -> None:
-    """List the keyring: id, algorithm, size, source, role. Never key material."""
+    """List the keyring: id, kind (encrypt, sign, verify only), algorithm, size, role, source and
+    RFC 7638 thumbprint. Never key material."""
     trusted = _resolve(config_file, key_files, key_env)
     ring, warnings = api.load_keyring(
         trusted.config,
@@ -991,10 +1047,11 @@ def keys_list(
             obj["warning"] = next((w for w in warnings if info.source and w.startswith(info.source + ":")), None)
             click.echo(json.dumps(obj, sort_keys=True))
         return
-    rows = [("KID", "ALG", "BITS", "FORM", "ROLE", "SOURCE", "THUMBPRINT")]
+    rows = [("KID", "KIND", "ALG", "BITS", "FORM", "ROLE", "SOURCE", "THUMBPRINT")]
     for info in infos:
         role = info.role + (" (demo)" if info.demo else "")
-        rows.append((info.kid, info.alg, str(info.bits), info.form, role, info.source, info.thumbprint[:16]))
+        kind = "verify only" if info.kind == "verify" else info.kind
+        rows.append((info.kid, kind, info.alg, str(info.bits), info.form, role, info.source, info.thumbprint))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         _echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
@@ -1004,6 +1061,46 @@ def keys_list(
         ring.primary()
     except KeyringError as exc:
         _stderr(f"note: {exc.message}" + (f" ({exc.hint})" if exc.hint else ""))
+
+
+@keys.command(name="public")
+@click.argument("kid")
+@key_options
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the public key to FILE (never overwritten; e.g. keys/public/KID.jwk) instead of printing it.",
+)
+def keys_public(
+    kid: str,
+    key_files: tuple[Path, ...],
+    keys_dir: Path | None,
+    key_env: str | None,
+    config_file: Path | None,
+    out: Path | None,
+) -> None:
+    """Print (or write) the public half of the signing key KID: a JWK without "d", same kid.
+
+    It verifies signed seals and cannot make them: safe to commit (keys/public/ is not ignored,
+    unlike keys/*.jwk) or to store as a non-secret CI variable. KID is found as `keys list` finds it.
+    """
+    config = _config(config_file)
+    ring, warnings = api.load_keyring(
+        config, key_files=key_files, keys_dir=keys_dir, key_env=key_env, key_command=_key_command()
+    )
+    for warning in warnings:
+        _warn(warning)
+    key = ring.get(kid)
+    if key is None:
+        raise KeyringError(
+            f"no key '{kid}' in the keyring", hint="keys present: " + ", ".join(sorted(k.kid for k in ring))
+        )
+    jwk = public_jwk(key)
+    if out is None:
+        click.echo(json.dumps(jwk, indent=2))
+        return
+    write_public_key_file(key, out)
+    click.echo(f"wrote {out} (public key of '{kid}', thumbprint {jwk_thumbprint(key)})")
 
 
 def main() -> None:

@@ -9,7 +9,8 @@ Unknown settings are errors, so a typo never silently does nothing.
 
     keys:
       dir: keys                  # folder of *.jwk files
-      primary: newsroom-2026     # the key that seals (default: the only A256GCM key)
+      primary: newsroom-2026     # the key that seals (default: the only A256GCM or Ed25519 private key)
+      encrypt: newsroom-hidden   # signed seals: the A256GCM key for hidden fields (default: the only one)
       retired: [newsroom-2024]   # still open and verify, but are reported
       env: SECUREDOC_KEY         # variable holding a JWK or JWK Set (CI secrets)
     fields:
@@ -51,7 +52,7 @@ __all__ = ["Config", "find_config", "load_config", "config_from_text", "CONFIG_N
 CONFIG_NAME = "securedoc.yaml"
 
 _SCHEMA: dict[str, Any] = {
-    "keys": {"dir": str, "primary": str, "retired": list, "env": str},
+    "keys": {"dir": str, "primary": str, "retired": list, "env": str, "encrypt": str},
     "fields": {"include": list, "exclude": list, "hide": list},
     "body": bool,
     "unsealed": ("error", "warn", "ignore"),
@@ -75,6 +76,7 @@ class Config:
     trusted_from: str | None = None
     keys_dir: Path | None = None
     primary: str | None = None
+    encrypt: str | None = None
     retired: tuple[str, ...] = ()
     key_env: str = DEFAULT_KEY_ENV
     binding: Binding = field(default_factory=Binding)
@@ -136,6 +138,7 @@ def _from_mapping(data: dict[str, Any], source: Path) -> Config:
         root=root,
         keys_dir=(root / keys["dir"]) if keys.get("dir") else root / "keys",
         primary=keys.get("primary"),
+        encrypt=keys.get("encrypt"),
         retired=tuple(keys.get("retired") or ()),
         key_env=keys.get("env") or DEFAULT_KEY_ENV,
         binding=binding,

@@ -1,9 +1,11 @@
-"""Encryption and decryption on bytes: the only module that touches AES.
+"""Encryption, decryption, signing and verification on bytes: the only module that touches AES
+and Ed25519.
 
-Two algorithms, both from the ``cryptography`` package, nothing home-made:
+Three algorithms, all from the ``cryptography`` package, nothing home-made:
 
-* AES-GCM (authenticated; what new seals use, with a 256-bit key and a random 96-bit nonce);
-* AES-CBC with PKCS#7 padding (unauthenticated; the legacy form, read for compatibility).
+* AES-GCM (authenticated; what encrypted seals use, with a 256-bit key and a random 96-bit nonce);
+* AES-CBC with PKCS#7 padding (unauthenticated; the legacy form, read for compatibility);
+* Ed25519 (RFC 8032; what signed seals use: deterministic signatures, checked with a public key).
 
 Every decryption failure raises :class:`~securedoc.errors.DecryptionFailed` with the same message,
 whatever went wrong (wrong key, modified tag, bad padding): callers cannot tell the cases apart,
@@ -14,12 +16,13 @@ from __future__ import annotations
 
 import os
 
-from cryptography.exceptions import InvalidTag
+from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import padding
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from .errors import DecryptionFailed
+from .errors import DecryptionFailed, SignatureInvalid
 
 __all__ = [
     "GCM_NONCE_SIZE",
@@ -31,12 +34,21 @@ __all__ = [
     "gcm_decrypt",
     "cbc_encrypt",
     "cbc_decrypt",
+    "ED25519_KEY_SIZE",
+    "ED25519_SIGNATURE_SIZE",
+    "ed25519_public",
+    "ed25519_generate",
+    "ed25519_sign",
+    "ed25519_verify",
 ]
 
 GCM_NONCE_SIZE = 12
 GCM_TAG_SIZE = 16
 CBC_IV_SIZE = 16
 AES_KEY_SIZES = (16, 24, 32)
+
+ED25519_KEY_SIZE = 32
+ED25519_SIGNATURE_SIZE = 64
 
 _FAILED = "the seal does not decrypt with this key: the key is wrong or the seal was changed"
 
@@ -98,3 +110,36 @@ def cbc_decrypt(key: bytes, iv: bytes, ciphertext: bytes) -> bytes:
         return unpadder.update(padded) + unpadder.finalize()
     except ValueError:
         raise DecryptionFailed(_FAILED) from None
+
+
+_BAD_SIGNATURE = "the signature does not verify with this key: the key is wrong or the signed data was changed"
+
+
+def ed25519_generate() -> bytes:
+    """A new Ed25519 private key: its 32-byte seed (RFC 8032 section 5.1.5), from the OS CSPRNG."""
+    return Ed25519PrivateKey.generate().private_bytes_raw()
+
+
+def ed25519_public(seed: bytes) -> bytes:
+    """The 32-byte public key of an Ed25519 private key seed."""
+    if len(seed) != ED25519_KEY_SIZE:
+        raise ValueError(f"an Ed25519 private key has {ED25519_KEY_SIZE} bytes, not {len(seed)}")
+    return Ed25519PrivateKey.from_private_bytes(seed).public_key().public_bytes_raw()
+
+
+def ed25519_sign(seed: bytes, message: bytes) -> bytes:
+    """The 64-byte Ed25519 signature of ``message`` (deterministic: same key and message, same bytes)."""
+    if len(seed) != ED25519_KEY_SIZE:
+        raise ValueError(f"an Ed25519 private key has {ED25519_KEY_SIZE} bytes, not {len(seed)}")
+    return Ed25519PrivateKey.from_private_bytes(seed).sign(message)
+
+
+def ed25519_verify(public: bytes, signature: bytes, message: bytes) -> None:
+    """Check an Ed25519 signature; :class:`SignatureInvalid` if it does not verify, whatever the reason
+    (wrong length, a public key that is not a curve point, a non-canonical S, a changed message)."""
+    if len(signature) != ED25519_SIGNATURE_SIZE or len(public) != ED25519_KEY_SIZE:
+        raise SignatureInvalid(_BAD_SIGNATURE)
+    try:
+        Ed25519PublicKey.from_public_bytes(public).verify(signature, message)
+    except (InvalidSignature, ValueError):
+        raise SignatureInvalid(_BAD_SIGNATURE) from None

@@ -42,7 +42,7 @@ from .keys import Key, Keyring
 from .models import Report, Status
 from .payload import Binding, Payload
 from .seal import restore_document, seal_document
-from .sealing import open_seal, read_seal
+from .sealing import open_seal, read_seal, require_hidden
 from .verify import verify_document
 
 __all__ = ["EditorFailed", "editor_command", "edit_file"]
@@ -112,6 +112,8 @@ def _prepare(data: bytes, path: str, keyring: Keyring, force: bool, limits: Limi
         opened = None  # --force on a seal that does not open: edit what is visible
     if opened is None:
         return _Prepared(data, (), seal_value, "the seal does not open: hidden fields it may hold are lost")
+    if opened.hidden_locked is not None:  # a signed seal whose hidden fields' key is missing: they would be lost
+        require_hidden(opened)
     hidden = tuple(opened.payload.hidden) if isinstance(opened.payload, Payload) else ()
     if not hidden:
         return _Prepared(data, (), seal_value, None)

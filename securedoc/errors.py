@@ -18,6 +18,7 @@ __all__ = [
     "DocumentError",
     "MalformedSeal",
     "DecryptionFailed",
+    "SignatureInvalid",
     "PayloadError",
     "WriteError",
     "RefusedError",
@@ -118,6 +119,14 @@ class DecryptionFailed(SecuredocError):
 
     Deliberately uniform: it never says which check failed (padding, tag, key), so that it cannot
     serve as an oracle.
+    """
+
+
+class SignatureInvalid(DecryptionFailed):
+    """A signed seal's signature does not verify with the key it names: wrong key, or tampered.
+
+    A kind of :class:`DecryptionFailed`, so that every "the seal does not check out" is one
+    family, and just as uniform about why.
     """
 
 

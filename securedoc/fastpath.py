@@ -1,9 +1,9 @@
 """The byte fast path: an article whose bytes are exactly those that were sealed verifies without a
 YAML parse.
 
-When ``seal`` writes a current-form seal, after every full check has passed, it binds into the
-seal's authenticated header (the JWE protected header) a claim ``"securedoc": {"h": H, "r": R,
-"s": S}``:
+When ``seal`` writes a current-form or signed seal, after every full check has passed, it binds
+into the seal's authenticated header (the JWE or JWS protected header) a claim
+``"securedoc": {"h": H, "r": R, "s": S}``:
 
 * ``H``: SHA-256 (base64url) of the file's bytes with the seal's own characters taken out, and of
   the offset they were taken from (:func:`digest`);
@@ -11,7 +11,8 @@ seal's authenticated header (the JWE protected header) a claim ``"securedoc": {"
 * ``S``: the fingerprint of the settings that decide a verdict (:func:`settings_for`).
 
 ``verify`` finds the seal by a byte search (:func:`locate`), and when the claim's ``H``, ``R`` and
-``S`` all equal what it computes and the seal decrypts with its key (which authenticates the claim),
+``S`` all equal what it computes and the seal decrypts with its key (a JWE) or its signature
+verifies with its public key (a JWS), which authenticates the claim,
 the article is ``ok`` without a parse: the bytes are those that passed the full check, except for
 the seal string, which holds only base64url characters and dots between double quotes, so the YAML
 (or TOML) token stream is the same. Anything else takes the full path, which gives the answer.
@@ -105,7 +106,7 @@ def verify_bytes(
         seal = envelope.parse(data[start:end].decode("ascii"))
     except (UnicodeDecodeError, MalformedSeal):
         return None
-    if not isinstance(seal, envelope.JweSeal):
+    if not isinstance(seal, envelope.JweSeal | envelope.JwsSeal):
         return None
     bound = seal.header.get(CLAIM)
     if (
@@ -116,8 +117,8 @@ def verify_bytes(
         or bound.get("h") != digest(data, start, end)
     ):
         return None
-    # Decrypting authenticates the header, and with it the claim: only a key holder's seal can say
-    # that these bytes passed.
+    # Decrypting (a JWE) or checking the signature (a JWS) authenticates the header, and with it the
+    # claim: only a key holder's seal (for a JWS, the private key's) can say that these bytes passed.
     key = authenticates(seal, keyring)
     if key is None:
         return None

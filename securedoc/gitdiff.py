@@ -65,7 +65,11 @@ def _leaves(where: str, value: Any) -> Iterator[tuple[str, str]]:
 
 
 def _spelled_out(opened: Opened, syntax: str) -> list[str]:
-    forms = {"jwe": "JWE, A256GCM", "legacy": f"legacy AES-CBC {opened.key.alg}, unauthenticated"}
+    forms = {
+        "jwe": "JWE, A256GCM",
+        "jws": "JWS, Ed25519, signed",
+        "legacy": f"legacy AES-CBC {opened.key.alg}, unauthenticated",
+    }
     form = forms.get(opened.form, f"{opened.form.upper()}, {opened.key.alg}")
     assign = " =" if syntax == "toml" else ":"
     lines = [f"{SEAL_FIELD}{assign} sealed with key '{opened.key.kid}' ({form})"]
@@ -77,6 +81,8 @@ def _spelled_out(opened: Opened, syntax: str) -> list[str]:
         )
         for name, value in bound:
             lines.extend(f"{_PREFIX}bound {where}: {text}" for where, text in _leaves(name, value))
+        if opened.hidden_locked is not None:
+            lines.append(f"{_PREFIX}hidden fields encrypted with key '{opened.hidden_locked}' (not in the keyring)")
         for name in sorted(payload.hidden):
             for text in payload.hidden[name].yaml.strip("\n").split("\n"):
                 lines.append(f"{_PREFIX}hidden {name} | {text}")

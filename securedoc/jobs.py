@@ -42,6 +42,7 @@ class Task:
     force: bool = False
     dry_run: bool = False
     legacy: bool = False
+    encrypt_key: str | None = None  # signed seals: the A256GCM key for hidden fields
     roots: tuple[str, ...] = ()
     follow_symlinks: bool = False
     cache: CacheView | None = None
@@ -129,6 +130,7 @@ def _seal_bytes(task: Task, path: str, target: str, data: bytes, snapshot: objec
         legacy=task.legacy,
         limits=task.limits,
         fast=task.fast or False,
+        encrypt_key=task.encrypt_key,
     )
     if outcome.data is None:
         clean = outcome.report.status is Status.OK and not outcome.report.warnings
@@ -151,6 +153,7 @@ def _rotate(task: Task, path: str) -> Result:
             limits=task.limits,
             fast=task.fast or False,
             policy=task.policy,
+            encrypt_key=task.encrypt_key,
         )
         report = outcome.report
         return Result(report.with_(action="would rotate") if outcome.data is not None else report)
@@ -162,6 +165,7 @@ def _rotate(task: Task, path: str) -> Result:
             limits=task.limits,
             fast=task.fast or False,
             policy=task.policy,
+            encrypt_key=task.encrypt_key,
         )
         if outcome.data is not None:
             atomic_replace(target, outcome.data, snapshot)

@@ -1,23 +1,28 @@
 """Keys and keyrings.
 
-A :class:`Key` has an id (``kid``), exactly one algorithm and 16, 24 or 32 bytes of material:
+A :class:`Key` has an id (``kid``), exactly one algorithm and its material:
 
-===========  ==========  ==========================================================
-``alg``      material    used for
-===========  ==========  ==========================================================
-``A256GCM``  32 bytes    current seals (JWE ``dir`` + ``A256GCM``)
-``A128CBC``  16 bytes    legacy seals (AES-CBC + PKCS#7), read; written on request
-``A192CBC``  24 bytes    legacy seals
-``A256CBC``  32 bytes    legacy seals
-===========  ==========  ==========================================================
+===========  ==================  ===========================================================
+``alg``      material            used for
+===========  ==================  ===========================================================
+``A256GCM``  32 bytes            encrypted seals (JWE ``dir`` + ``A256GCM``); hidden fields
+``A128CBC``  16 bytes            legacy seals (AES-CBC + PKCS#7), read; written on request
+``A192CBC``  24 bytes            legacy seals
+``A256CBC``  32 bytes            legacy seals
+``Ed25519``  32-byte seed + x    signed seals (JWS), made with the private key ("sign")
+``Ed25519``  x (32 bytes) only   signed seals, checked with the public key ("verify only")
+===========  ==================  ===========================================================
 
-Keys are JSON Web Keys (RFC 7517, ``kty: oct``), one per ``*.jwk`` file or several in a JWK Set
-(``{"keys": [...]}``), from files, a folder, or an environment variable (CI secrets). The names
-``A128CBC``... follow the JWK ``alg`` values WebCrypto uses for AES-CBC keys.
+Keys are JSON Web Keys (RFC 7517): ``kty: oct`` for the symmetric keys, ``kty: OKP`` with
+``crv: Ed25519`` for signing keys (RFC 8037; ``alg: Ed25519`` as RFC 9864 names it, ``EdDSA`` is
+read too). One per ``*.jwk`` file or several in a JWK Set (``{"keys": [...]}``), from files, a
+folder, or an environment variable (CI secrets, or public keys). The names ``A128CBC``... follow
+the JWK ``alg`` values WebCrypto uses for AES-CBC keys.
 
 A :class:`Keyring` holds the keys with their roles: one *primary* key seals; *active* keys open
 and verify; *retired* keys open and verify but are reported, so that rotation can be finished.
-Key material never appears in ``repr``, ``str``, errors or logs.
+A public key verifies and does nothing else. Key material never appears in ``repr``, ``str``,
+errors or logs.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from . import crypto
 from .crypto import random_bytes
 from .errors import KeyringError, UnknownKeyError
 
@@ -43,9 +49,13 @@ __all__ = [
     "DEMO_MEMBER",
     "DEFAULT_KEY_ENV",
     "Key",
+    "KeyKind",
     "Keyring",
     "Role",
     "generate_key",
+    "generate_signing_key",
+    "public_key",
+    "public_jwk",
     "key_from_raw",
     "keys_from_jwk_text",
     "load_key_file",
@@ -59,7 +69,8 @@ __all__ = [
 ]
 
 CURRENT_ALG = "A256GCM"
-ALGORITHMS: Mapping[str, int] = {"A256GCM": 32, "A128CBC": 16, "A192CBC": 24, "A256CBC": 32}
+SIGN_ALG = "Ed25519"
+ALGORITHMS: Mapping[str, int] = {"A256GCM": 32, "A128CBC": 16, "A192CBC": 24, "A256CBC": 32, SIGN_ALG: 32}
 LEGACY_ALGS = frozenset({"A128CBC", "A192CBC", "A256CBC"})
 DEMO_MEMBER = "x-securedoc-demo"
 DEFAULT_KEY_ENV = "SECUREDOC_KEY"
@@ -76,37 +87,73 @@ def is_demo_material(material: bytes) -> bool:
 
 
 Role = Literal["primary", "active", "retired"]
+KeyKind = Literal["encrypt", "sign", "verify"]
 
 
 class Key:
-    """One symmetric key, bound to one algorithm. Its material is never shown."""
+    """One key, bound to one algorithm. Its secret material is never shown.
 
-    __slots__ = ("kid", "alg", "_material", "source", "demo")
+    A symmetric key (AES) has only ``material``. An Ed25519 key has its 32-byte ``public`` key and,
+    when it is a private key, the 32-byte seed as ``material``; a public key has ``material=b""``.
+    """
+
+    __slots__ = ("kid", "alg", "_material", "source", "demo", "_public")
 
     kid: str
     alg: str
     source: str
     demo: bool
     _material: bytes
+    _public: bytes
 
-    def __init__(self, kid: str, alg: str, material: bytes, *, source: str = "", demo: bool = False) -> None:
+    def __init__(
+        self,
+        kid: str,
+        alg: str,
+        material: bytes,
+        *,
+        source: str = "",
+        demo: bool = False,
+        public: bytes | None = None,
+    ) -> None:
         if alg not in ALGORITHMS:
             raise KeyringError(f"key '{kid}': unknown algorithm {alg!r}", hint=_ALG_HINT)
-        if len(material) != ALGORITHMS[alg]:
-            raise KeyringError(f"key '{kid}' has {len(material)} bytes of material; {alg} needs {ALGORITHMS[alg]}")
+        if alg == SIGN_ALG:
+            if material and len(material) != ALGORITHMS[alg]:
+                raise KeyringError(f"key '{kid}' has {len(material)} bytes of private key; Ed25519 needs 32")
+            derived = crypto.ed25519_public(material) if material else None
+            if public is None:
+                if derived is None:
+                    raise KeyringError(f"key '{kid}': an Ed25519 key needs its private or its public key")
+                public = derived
+            elif len(public) != crypto.ED25519_KEY_SIZE:
+                raise KeyringError(f"key '{kid}' has a {len(public)}-byte public key; Ed25519 needs 32")
+            elif derived is not None and not hmac.compare_digest(derived, public):
+                raise KeyringError(
+                    f"key '{kid}': the public key (x) is not the one of the private key (d)",
+                    hint="the key file was edited or assembled from two keys; export the public half again "
+                    "with `securedoc keys public KID`",
+                )
+        else:
+            if public is not None:
+                raise KeyringError(f"key '{kid}': a symmetric key has no public key")
+            if len(material) != ALGORITHMS[alg]:
+                raise KeyringError(f"key '{kid}' has {len(material)} bytes of material; {alg} needs {ALGORITHMS[alg]}")
+            public = b""
         object.__setattr__(self, "kid", kid)
         object.__setattr__(self, "alg", alg)
         object.__setattr__(self, "_material", bytes(material))
         object.__setattr__(self, "source", source)
         object.__setattr__(self, "demo", demo or is_demo_material(material))
+        object.__setattr__(self, "_public", bytes(public))
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("Key is immutable")
 
-    def __getstate__(self) -> tuple[str, str, bytes, str, bool]:
-        return (self.kid, self.alg, self._material, self.source, self.demo)
+    def __getstate__(self) -> tuple[str, str, bytes, str, bool, bytes]:
+        return (self.kid, self.alg, self._material, self.source, self.demo, self._public)
 
-    def __setstate__(self, state: tuple[str, str, bytes, str, bool]) -> None:
+    def __setstate__(self, state: tuple[str, str, bytes, str, bool, bytes]) -> None:
         for name, value in zip(self.__slots__, state, strict=True):
             object.__setattr__(self, name, value)
 
@@ -116,39 +163,96 @@ class Key:
         return self.alg in LEGACY_ALGS
 
     @property
+    def signing(self) -> bool:
+        """True for an Ed25519 key (private or public): it makes or checks signed seals."""
+        return self.alg == SIGN_ALG
+
+    @property
+    def private(self) -> bool:
+        """Whether the key holds secret material (every symmetric key; an Ed25519 private key)."""
+        return bool(self._material)
+
+    @property
+    def kind(self) -> KeyKind:
+        """``encrypt`` (a symmetric key), ``sign`` (Ed25519 private) or ``verify`` (Ed25519 public)."""
+        if not self.signing:
+            return "encrypt"
+        return "sign" if self.private else "verify"
+
+    @property
     def bits(self) -> int:
         return ALGORITHMS[self.alg] * 8
 
     def secret_bytes(self) -> bytes:
-        """The key material. Only :mod:`securedoc.crypto` callers and key writers need this."""
+        """The secret material. Only :mod:`securedoc.crypto` callers and key writers need this."""
+        if not self._material:
+            raise KeyringError(
+                f"the key '{self.kid}' is a public key: it can verify, but {self.needs_private()}",
+                hint=_private_hint(self.kid),
+            )
         return self._material
 
+    def public_bytes(self) -> bytes:
+        """The Ed25519 public key (32 bytes); empty for a symmetric key."""
+        return self._public
+
+    def needs_private(self) -> str:
+        return f"this needs the private key '{self.kid}'"
+
     def same_secret(self, other: Key) -> bool:
-        return self.alg == other.alg and hmac.compare_digest(self._material, other._material)
+        """Whether two keys are the same key (for Ed25519: the same public key, either half)."""
+        if self.alg != other.alg:
+            return False
+        if self.signing:
+            return hmac.compare_digest(self._public, other._public)
+        return hmac.compare_digest(self._material, other._material)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Key) and self.kid == other.kid and self.same_secret(other)
+        return (
+            isinstance(other, Key)
+            and self.kid == other.kid
+            and self.same_secret(other)
+            and self.private == other.private
+        )
 
     def __hash__(self) -> int:
         return hash((self.kid, self.alg))
 
     def __repr__(self) -> str:
         demo = ", demo=True" if self.demo else ""
-        return f"Key(kid={self.kid!r}, alg={self.alg!r}, source={self.source!r}{demo})"
+        public = ", public" if self.kind == "verify" else ""
+        return f"Key(kid={self.kid!r}, alg={self.alg!r}{public}, source={self.source!r}{demo})"
 
     __str__ = __repr__
 
 
 _ALG_HINT = (
     'set "alg" to "A256GCM" for a current key (32 bytes), or to "A128CBC", "A192CBC" or "A256CBC" '
-    "for a legacy AES-CBC key"
+    'for a legacy AES-CBC key; a signing key is {"kty": "OKP", "crv": "Ed25519", "alg": "Ed25519", ...}'
 )
 
 
+def _private_hint(kid: str) -> str:
+    return (
+        f"a public key only verifies; give the private key '{kid}' (the JWK with \"d\", made by "
+        f"`securedoc keys new {kid} --sign`) through --key, --keys or $SECUREDOC_KEY"
+    )
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
 def jwk_thumbprint(key: Key) -> str:
-    """The RFC 7638 JWK thumbprint (SHA-256, base64url): identifies a key without revealing it."""
-    k = base64.urlsafe_b64encode(key.secret_bytes()).rstrip(b"=").decode("ascii")
-    canonical = json.dumps({"k": k, "kty": "oct"}, separators=(",", ":"), sort_keys=True)
+    """The RFC 7638 JWK thumbprint (SHA-256, base64url): identifies a key without revealing it.
+
+    For an Ed25519 key it is computed from the public members (``crv``, ``kty``, ``x``), so the
+    private key and its public half have the same thumbprint."""
+    if key.signing:
+        members = {"crv": "Ed25519", "kty": "OKP", "x": _b64url(key.public_bytes())}
+    else:
+        members = {"k": _b64url(key.secret_bytes()), "kty": "oct"}
+    canonical = json.dumps(members, separators=(",", ":"), sort_keys=True)
     digest = hashlib.sha256(canonical.encode("ascii")).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
@@ -171,6 +275,21 @@ def generate_key(kid: str, *, legacy: bool = False, bits: int = 256, source: str
     return Key(kid, alg, random_bytes(ALGORITHMS[alg]), source=source)
 
 
+def generate_signing_key(kid: str, *, source: str = "") -> Key:
+    """A new random Ed25519 private key (for signed seals)."""
+    return Key(kid, SIGN_ALG, crypto.ed25519_generate(), source=source)
+
+
+def public_key(key: Key) -> Key:
+    """The public half of an Ed25519 key (the key itself when it is already public)."""
+    if not key.signing:
+        raise KeyringError(
+            f"the key '{key.kid}' is a symmetric {key.alg} key: it has no public half",
+            hint="only signing keys (`securedoc keys new KID --sign`) have a public key that verifies",
+        )
+    return Key(key.kid, SIGN_ALG, b"", source=key.source, demo=key.demo, public=key.public_bytes())
+
+
 def key_from_raw(kid: str, material: bytes, *, legacy: bool, source: str = "") -> Key:
     """A key from raw bytes (``keys import``): the algorithm follows from the size."""
     if legacy:
@@ -187,8 +306,27 @@ def key_from_raw(kid: str, material: bytes, *, legacy: bool, source: str = "") -
     return Key(kid, alg, material, source=source)
 
 
+def public_jwk(key: Key) -> dict[str, Any]:
+    """The public JWK of an Ed25519 key (RFC 8037): no ``d``, same ``kid``. Safe to publish."""
+    jwk: dict[str, Any] = {
+        "kty": "OKP",
+        "crv": "Ed25519",
+        "kid": key.kid,
+        "alg": SIGN_ALG,
+        "x": _b64url(public_key(key).public_bytes()),
+    }
+    if key.demo:
+        jwk[DEMO_MEMBER] = True
+    return jwk
+
+
 def key_to_jwk(key: Key) -> dict[str, Any]:
-    """The JWK object for a key, material included: only for writing key files."""
+    """The JWK object for a key, private material included: only for writing key files."""
+    if key.signing:
+        signing = public_jwk(key)
+        if key.private:
+            signing["d"] = _b64url(key.secret_bytes())
+        return signing
     jwk: dict[str, Any] = {
         "kty": "oct",
         "kid": key.kid,
@@ -213,14 +351,14 @@ def _key_from_jwk(obj: Any, source: str, index: int | None) -> Key:
     if len(kid) > _MAX_KID or not kid.isprintable():
         raise KeyringError(f"{where}: the key id is not printable text of at most {_MAX_KID} characters")
     where = f"{where}: key '{kid}'"
+    if obj.get("kty") == "OKP":
+        return _okp_from_jwk(obj, kid, where, source)
     if obj.get("kty") != "oct":
-        raise KeyringError(f'{where}: kty is {json.dumps(obj.get("kty"))}; securedoc keys are symmetric ("kty": "oct")')
-    k = obj.get("k")
-    if not isinstance(k, str) or not _B64URL.fullmatch(k) or len(k) % 4 == 1:
-        raise KeyringError(f'{where}: "k" is missing or is not base64url text')
-    material = base64.urlsafe_b64decode(k + "=" * (-len(k) % 4))
-    if base64.urlsafe_b64encode(material).rstrip(b"=").decode("ascii") != k:
-        raise KeyringError(f'{where}: "k" is not canonical base64url')
+        raise KeyringError(
+            f"{where}: kty is {json.dumps(obj.get('kty'))}; securedoc keys are symmetric "
+            '("kty": "oct") or Ed25519 signing keys ("kty": "OKP")'
+        )
+    material = _b64url_member(obj, "k", where)
     alg = obj.get("alg")
     if alg == "dir" and len(material) == 32:
         alg = CURRENT_ALG  # a JOSE "direct encryption" key: with securedoc that means A256GCM
@@ -235,6 +373,44 @@ def _key_from_jwk(obj: Any, source: str, index: int | None) -> Key:
         raise KeyringError(f'{where}: "use" is {json.dumps(use)}; a sealing key has "use": "enc"')
     demo = obj.get(DEMO_MEMBER) is True
     return Key(kid, alg, material, source=source, demo=demo)
+
+
+def _b64url_member(obj: dict[str, Any], name: str, where: str) -> bytes:
+    text = obj.get(name)
+    if not isinstance(text, str) or not _B64URL.fullmatch(text) or len(text) % 4 == 1:
+        raise KeyringError(f'{where}: "{name}" is missing or is not base64url text')
+    data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    if _b64url(data) != text:
+        raise KeyringError(f'{where}: "{name}" is not canonical base64url')
+    return data
+
+
+def _okp_from_jwk(obj: dict[str, Any], kid: str, where: str, source: str) -> Key:
+    """An Ed25519 JWK (RFC 8037): ``x`` always, ``d`` for a private key."""
+    if obj.get("crv") != "Ed25519":
+        raise KeyringError(
+            f"{where}: crv is {json.dumps(obj.get('crv'))}; securedoc signs with Ed25519 only",
+            hint='a signing key is {"kty": "OKP", "crv": "Ed25519", ...}',
+        )
+    alg = obj.get("alg")
+    if alg is not None and alg not in (SIGN_ALG, "EdDSA"):
+        raise KeyringError(f'{where}: alg is {json.dumps(alg)}; an Ed25519 key has "alg": "Ed25519" (or "EdDSA")')
+    use = obj.get("use")
+    if use is not None and use != "sig":
+        raise KeyringError(f'{where}: "use" is {json.dumps(use)}; a signing key has "use": "sig"')
+    public = _b64url_member(obj, "x", where)
+    if len(public) != crypto.ED25519_KEY_SIZE:
+        raise KeyringError(f'{where}: "x" is {len(public)} bytes; an Ed25519 public key has 32')
+    seed = b""
+    if "d" in obj:
+        seed = _b64url_member(obj, "d", where)
+        if len(seed) != crypto.ED25519_KEY_SIZE:
+            raise KeyringError(f'{where}: "d" is {len(seed)} bytes; an Ed25519 private key has 32')
+    demo = obj.get(DEMO_MEMBER) is True
+    try:
+        return Key(kid, SIGN_ALG, seed, source=source, demo=demo, public=public)
+    except KeyringError as exc:
+        raise KeyringError(f"{where}: {exc.message.split(': ', 1)[-1]}", hint=exc.hint) from None
 
 
 def keys_from_jwk_text(text: str, source: str) -> list[Key]:
@@ -293,7 +469,7 @@ def load_key_file(path: Path) -> tuple[list[Key], list[str]]:
         raise KeyringError(f"{path}: not a JSON Web Key (the file is not UTF-8 text)") from None
     keys = keys_from_jwk_text(text, str(path))
     warnings = []
-    if not all(key.demo for key in keys):
+    if not all(key.demo or not key.private for key in keys):  # public keys may be world-readable
         warning = permission_warning(path, st)
         if warning:
             warnings.append(warning)
@@ -361,6 +537,33 @@ def write_key_file(key: Key, folder: Path) -> Path:
     return target
 
 
+def write_public_key_file(key: Key, target: Path) -> Path:
+    """Write the public JWK of an Ed25519 key to ``target`` (mode 0644: it is not a secret),
+    atomically, never overwriting an existing file."""
+    text = json.dumps(public_jwk(key), indent=2) + "\n"
+    exists = KeyringError(f"{target} already exists; securedoc does not overwrite key files")
+    if target.exists() or target.is_symlink():
+        raise exists
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temp = target.parent / f".{target.name}.{os.getpid()}.{random_bytes(6).hex()}.tmp"
+    try:
+        with open(temp, "x", encoding="ascii") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fchmod(handle.fileno(), 0o644)
+            os.fsync(handle.fileno())
+        try:
+            os.link(temp, target)  # atomic, and fails if the target appeared meanwhile
+        except FileExistsError:
+            raise exists from None
+    finally:
+        try:
+            os.unlink(temp)
+        except FileNotFoundError:
+            pass
+    return target
+
+
 @dataclass(frozen=True)
 class KeyInfo:
     """What `keys list` shows about a key: everything but the material."""
@@ -373,17 +576,29 @@ class KeyInfo:
     role: Role
     demo: bool
     thumbprint: str
+    kind: KeyKind
 
 
 class Keyring:
     """Keys by id, with roles. The first rule of a keyring: one key id, one key.
 
-    ``primary`` names the key that seals; when it is not given, the only current-form key that is
-    not retired is primary, and asking for a primary key when there are several is an error that
-    asks which. ``retired`` keys still open and verify.
+    ``primary`` names the key that seals; when it is not given, the only key that can seal (an
+    A256GCM key or an Ed25519 private key) that is not retired is primary, and asking for a primary
+    key when there are several is an error that asks which. ``retired`` keys still open and verify.
+    ``encrypt`` names the A256GCM key that encrypts hidden fields inside signed seals
+    (:meth:`hidden_key`); it is checked only when a signed seal needs it, so a verifier holding
+    public keys alone is never asked for it. An Ed25519 key given both as a private key and as its
+    public half is one key (the private one).
     """
 
-    def __init__(self, keys: Iterable[Key] = (), *, primary: str | None = None, retired: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        keys: Iterable[Key] = (),
+        *,
+        primary: str | None = None,
+        retired: Iterable[str] = (),
+        encrypt: str | None = None,
+    ) -> None:
         by_kid: dict[str, Key] = {}
         for key in keys:
             known = by_kid.get(key.kid)
@@ -394,8 +609,11 @@ class Keyring:
                     f"two different keys have the id '{key.kid}' ({known.source} and {key.source})",
                     hint="a key id must name exactly one key: rename one of them",
                 )
+            elif key.private and not known.private:
+                by_kid[key.kid] = key  # the private key and its public half: keep the private one
         self._keys = by_kid
         self.retired = frozenset(retired)
+        self.encrypt_kid = encrypt
         if primary is not None:
             chosen = by_kid.get(primary)
             if chosen is None:
@@ -448,7 +666,7 @@ class Keyring:
         return "active"
 
     def _candidates(self, legacy: bool) -> list[Key]:
-        return [k for k in self._keys.values() if k.legacy == legacy and k.kid not in self.retired]
+        return [k for k in self._keys.values() if k.legacy == legacy and k.private and k.kid not in self.retired]
 
     def _default_primary(self) -> str | None:
         candidates = self._candidates(False)
@@ -458,6 +676,11 @@ class Keyring:
         """The key that seals (``legacy``: the AES-CBC key that writes legacy seals)."""
         if self.primary_kid is not None:
             key = self._keys[self.primary_kid]
+            if not key.private:
+                raise KeyringError(
+                    f"the primary key '{key.kid}' is a public key: it verifies seals but cannot make them",
+                    hint=_private_hint(key.kid),
+                )
             if key.legacy == legacy:
                 return key
             if not legacy:
@@ -466,19 +689,54 @@ class Keyring:
                     hint="seal with --legacy to write legacy seals on purpose, or make an A256GCM key primary",
                 )
         candidates = self._candidates(legacy)
-        kind = "legacy AES-CBC" if legacy else "A256GCM"
         if len(candidates) == 1:
             return candidates[0]
+        public = [k.kid for k in self._keys.values() if not k.private and k.kid not in self.retired]
+        if not candidates and public and not legacy:
+            raise KeyringError(
+                f"no key to seal with: the keyring holds only public keys ({', '.join(sorted(public))}), "
+                "which verify but cannot seal",
+                hint=_private_hint(sorted(public)[0]),
+            )
+        kind = "legacy AES-CBC" if legacy else "A256GCM or Ed25519"
         if not candidates:
-            make = "securedoc keys new KID --legacy-cbc" if legacy else "securedoc keys new KID"
+            make = "securedoc keys new KID --legacy-cbc" if legacy else "securedoc keys new KID [--sign]"
             raise KeyringError(
                 f"no {kind} key to seal with ({self._where_hint()})",
                 hint=f"create one with `{make}`, or point --key/--keys/$SECUREDOC_KEY at yours",
             )
         kids = ", ".join(sorted(k.kid for k in candidates))
+        kind = " and ".join(sorted({k.alg for k in candidates}))
         raise KeyringError(
             f"{len(candidates)} {kind} keys could seal ({kids}); which one is primary?",
             hint="name it with `primary: KID` under `keys:` in securedoc.yaml, or pass --primary KID",
+        )
+
+    def hidden_key(self, explicit: str | None = None) -> Key:
+        """The A256GCM key that encrypts hidden fields in a signed seal: ``explicit`` (--encrypt-key),
+        else the configured ``encrypt`` key, else the only A256GCM key of the keyring."""
+        kid = explicit or self.encrypt_kid
+        if kid is not None:
+            key = self._keys.get(kid)
+            if key is None:
+                raise KeyringError(
+                    f"the key '{kid}' that encrypts hidden fields is not in the keyring", hint=self._where_hint()
+                )
+            if key.alg != CURRENT_ALG:
+                raise KeyringError(
+                    f"the key '{kid}' is a {key.alg} key; hidden fields are encrypted with an A256GCM key",
+                    hint="name an A256GCM key with `encrypt:` under `keys:` in securedoc.yaml or --encrypt-key KID",
+                )
+            return key
+        candidates = [k for k in self._keys.values() if k.alg == CURRENT_ALG]
+        if len(candidates) == 1:
+            return candidates[0]
+        found = ", ".join(sorted(k.kid for k in candidates)) or "none"
+        raise KeyringError(
+            "a signed seal is public, so hidden fields must be encrypted with an A256GCM key, and which one "
+            f"is not clear (A256GCM keys in the keyring: {found})",
+            hint="name it with `encrypt: KID` under `keys:` in securedoc.yaml or pass --encrypt-key KID; "
+            "make one with `securedoc keys new KID`",
         )
 
     def describe(self) -> list[KeyInfo]:
@@ -488,11 +746,12 @@ class Keyring:
                 kid=key.kid,
                 alg=key.alg,
                 bits=key.bits,
-                form="legacy" if key.legacy else "current",
+                form="legacy" if key.legacy else "signed" if key.signing else "current",
                 source=key.source,
                 role=self.role(key.kid),
                 demo=key.demo,
                 thumbprint=jwk_thumbprint(key),
+                kind=key.kind,
             )
             for key in sorted(self._keys.values(), key=lambda k: k.kid)
         ]

@@ -11,7 +11,9 @@ Payload format 1 is one canonical JSON object (UTF-8, sorted keys, no insignific
 ``hidden`` (only when there are hidden fields)
     fields moved out of the visible front matter: ``{"NAME": {"yaml": TEXT, "after": PREV}}``, where
     TEXT is the field's YAML exactly as it stood (line breaks as LF) and PREV the name of the field
-    before it (or null), so that ``open --restore`` can put it back where it was.
+    before it (or null), so that ``open --restore`` can put it back where it was. In a signed seal
+    (JWS), whose payload anyone can read, this mapping travels encrypted: ``hidden`` is then a
+    string, a JWE compact serialization whose plaintext is the mapping's canonical JSON.
 ``body_sha256`` (only when the body is bound)
     SHA-256, lowercase hex, of the body with CRLF and CR turned into LF.
 
@@ -42,6 +44,8 @@ __all__ = [
     "encode",
     "decode",
     "decode_legacy",
+    "encode_hidden",
+    "decode_hidden",
     "legacy_plaintext",
 ]
 
@@ -87,6 +91,7 @@ class Payload:
     body_sha256: str | None = None
     version: int = VERSION
     syntax: str = "yaml"  # the front matter's syntax the seal was made on (TOML and YAML seals differ)
+    sealed_hidden: str | None = None  # signed seals: the hidden mapping as a JWE (see securedoc.sealing)
 
     def field_names(self) -> list[str]:
         return [k if type(k) is str else dumps(k) for k, _ in self.fields.values()]
@@ -133,8 +138,10 @@ def _fields_json(fields: Mapping[object, tuple[Any, Any]]) -> Any:
 def encode(payload: Payload) -> bytes:
     """The canonical bytes of a payload."""
     obj: dict[str, Any] = {"v": payload.version, "fields": _fields_json(payload.fields)}
-    if payload.hidden:
-        obj["hidden"] = {name: {"after": h.after, "yaml": h.yaml} for name, h in payload.hidden.items()}
+    if payload.sealed_hidden is not None:
+        obj["hidden"] = payload.sealed_hidden
+    elif payload.hidden:
+        obj["hidden"] = _hidden_json(payload.hidden)
     if payload.body_sha256 is not None:
         obj["body_sha256"] = payload.body_sha256
     if payload.syntax != "yaml":
@@ -146,6 +153,36 @@ def encode(payload: Payload) -> bytes:
             "a field holds text that is not valid Unicode (a lone surrogate from a \\u escape)",
             hint="fix the escape sequence in the front matter",
         ) from None
+
+
+def _hidden_json(hidden: Mapping[str, Hidden]) -> dict[str, Any]:
+    return {name: {"after": h.after, "yaml": h.yaml} for name, h in hidden.items()}
+
+
+def encode_hidden(hidden: Mapping[str, Hidden]) -> bytes:
+    """The canonical bytes of a hidden-field mapping (what a signed seal's nested JWE encrypts)."""
+    return dumps(_hidden_json(hidden)).encode("utf-8")
+
+
+def _hidden_from(raw_hidden: Any) -> dict[str, Hidden]:
+    if not isinstance(raw_hidden, dict):
+        raise PayloadError("the payload's hidden fields are not a mapping")
+    hidden: dict[str, Hidden] = {}
+    for name, item in raw_hidden.items():
+        if (
+            not isinstance(item, dict)
+            or set(item) != {"yaml", "after"}
+            or not isinstance(item["yaml"], str)
+            or not (item["after"] is None or isinstance(item["after"], str))
+        ):
+            raise PayloadError(f'the hidden field \'{name}\' is not {{"yaml": TEXT, "after": NAME}}')
+        hidden[name] = Hidden(item["yaml"], item["after"])
+    return hidden
+
+
+def decode_hidden(data: bytes) -> dict[str, Hidden]:
+    """A hidden-field mapping from the decrypted bytes of a signed seal's nested JWE."""
+    return _hidden_from(_load_json(data))
 
 
 def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -210,26 +247,16 @@ def decode(data: bytes) -> Payload:
         if ident in fields:
             raise PayloadError(f"the payload binds the field {dumps(key)} twice")
         fields[ident] = (key, value)
-    hidden: dict[str, Hidden] = {}
     raw_hidden = obj.get("hidden", {})
-    if not isinstance(raw_hidden, dict):
-        raise PayloadError("the payload's hidden fields are not a mapping")
-    for name, item in raw_hidden.items():
-        if (
-            not isinstance(item, dict)
-            or set(item) != {"yaml", "after"}
-            or not isinstance(item["yaml"], str)
-            or not (item["after"] is None or isinstance(item["after"], str))
-        ):
-            raise PayloadError(f'the hidden field \'{name}\' is not {{"yaml": TEXT, "after": NAME}}')
-        hidden[name] = Hidden(item["yaml"], item["after"])
+    sealed_hidden = raw_hidden if isinstance(raw_hidden, str) else None
+    hidden = _hidden_from(raw_hidden) if sealed_hidden is None else {}
     digest = obj.get("body_sha256")
     if digest is not None and (not isinstance(digest, str) or not _HEX64.fullmatch(digest)):
         raise PayloadError("the payload's body_sha256 is not 64 lowercase hex digits")
     syntax = obj.get("syntax", "yaml")
     if "syntax" in obj and (syntax == "yaml" or syntax not in SYNTAXES):  # one spelling per payload
         raise PayloadError('the payload\'s syntax is not "toml" (YAML is written by leaving it out)')
-    return Payload(fields=fields, hidden=hidden, body_sha256=digest, syntax=syntax)
+    return Payload(fields=fields, hidden=hidden, body_sha256=digest, syntax=syntax, sealed_hidden=sealed_hidden)
 
 
 def decode_legacy(plaintext: bytes) -> LegacyPayload:

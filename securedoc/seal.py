@@ -16,11 +16,21 @@ from typing import Any
 from . import envelope, fastpath, sealing
 from .canonical import dumps
 from .document import DEFAULT_LIMITS, SEAL_FIELD, Document, Entry, Limits, parse
-from .errors import DocumentError, MalformedSeal, PayloadError, SecuredocError, UsageError
+from .errors import DocumentError, KeyringError, MalformedSeal, PayloadError, SecuredocError, UsageError
 from .keys import Key, Keyring
 from .models import Report, Status
-from .payload import DEFAULT_BINDING, Binding, Hidden, LegacyPayload, Payload, build, encode, legacy_plaintext
-from .sealing import Opened, open_checked, open_document, open_seal, read_seal, seal_payload
+from .payload import DEFAULT_BINDING, Binding, Hidden, LegacyPayload, Payload, build, legacy_plaintext
+from .sealing import (
+    Opened,
+    form_of,
+    open_checked,
+    open_document,
+    open_seal,
+    payload_bytes,
+    read_seal,
+    require_hidden,
+    seal_payload,
+)
 from .verify import DEFAULT_POLICY, LEGACY_REFUSED, Policy, compare, error_report, key_warnings, uncovered
 
 # The keyring-level seal/open lives in securedoc.sealing; these names stay for existing callers.
@@ -423,6 +433,7 @@ def seal_document(
     limits: Limits = DEFAULT_LIMITS,
     carry_hidden: bool = True,
     fast: str | bool = True,
+    encrypt_key: str | None = None,
     _nonce: bytes | None = None,
 ) -> Outcome:
     """Seal what is visible now, replacing any earlier seal.
@@ -432,11 +443,18 @@ def seal_document(
 
     Hidden fields of an earlier seal that opens are carried over (unless the field is visible
     again, which then wins; ``carry_hidden=False``: not at all, as ``edit`` does after putting
-    them back in front of the person editing). Returns ``data=None`` when the file already holds a seal by ``key``
-    of exactly this payload (and not ``force``).
+    them back in front of the person editing). Returns ``data=None`` when the file already holds a
+    seal by ``key`` of exactly this payload (and not ``force``). With an Ed25519 ``key`` the seal is
+    signed (JWS) and hidden fields are encrypted with ``encrypt_key`` (default:
+    :meth:`Keyring.hidden_key`).
     """
     path = document.path or "-"
     key = key or keyring.primary(legacy=legacy)
+    if not key.private:
+        raise KeyringError(
+            f"the key '{key.kid}' is a public key: it verifies seals but cannot make them",
+            hint=f"sealing needs the private key '{key.kid}' (the JWK with \"d\")",
+        )
     if key.legacy != legacy:
         raise UsageError(
             f"the key '{key.kid}' is {'a legacy AES-CBC' if key.legacy else 'an A256GCM'} key; "
@@ -464,6 +482,26 @@ def seal_document(
                 hint="seal with the key that made it (--key/--keys/$SECUREDOC_KEY), or pass --force to "
                 "replace it anyway (whatever it holds is lost)",
             ),
+        )
+    if carry_hidden and opened is not None and opened.hidden_locked is not None:
+        # A signed seal whose hidden fields are encrypted with a key this keyring lacks.
+        if not force:
+            return Outcome(
+                None,
+                Report(
+                    path,
+                    Status.ERROR,
+                    message=f"the seal's hidden fields are encrypted with the key '{opened.hidden_locked}', which "
+                    "is not in the keyring; not replaced, because sealing again would lose them",
+                    line=document.seal_entry.line if document.seal_entry else None,
+                    action="refused",
+                    hint=f"give securedoc the A256GCM key '{opened.hidden_locked}' to carry them over, "
+                    "or pass --force to drop them",
+                ),
+            )
+        warnings.append(
+            f"the earlier seal's hidden fields (encrypted with '{opened.hidden_locked}', not in the keyring) "
+            "were dropped (--force)"
         )
 
     hidden: dict[str, Hidden] = {}
@@ -498,16 +536,25 @@ def seal_document(
         )
 
     payload = build(document, binding, hidden)
-    plaintext = legacy_plaintext(payload) if legacy else encode(payload)
-    common: dict[str, Any] = dict(
-        line=document.seal_entry.line if document.seal_entry else None, form="legacy" if legacy else "jwe"
-    )
+    form = form_of(key)
+    if legacy:
+        plaintext = legacy_plaintext(payload)
+    else:
+        plaintext = payload_bytes(
+            payload,
+            key,
+            keyring,
+            encrypt_key=encrypt_key,
+            previous=opened,
+            hidden_nonce=_nonce if key.signing else None,  # test vectors: a signed seal's nested JWE
+        )
+    common: dict[str, Any] = dict(line=document.seal_entry.line if document.seal_entry else None, form=form)
     if (
         opened is not None
         and not force
         and not newly_hidden
         and opened.key.kid == key.kid
-        and opened.form == ("legacy" if legacy else "jwe")
+        and opened.form == form
         and opened.plaintext == plaintext
     ):
         return Outcome(None, Report(path, status, message="already sealed", kid=key.kid, action="unchanged", **common))
@@ -534,7 +581,7 @@ def seal_document(
     if newly_hidden:
         notes.append("hidden: " + ", ".join(newly_hidden))
     if status is Status.OK and opened is not None:
-        if opened.key.kid != key.kid or opened.form != ("legacy" if legacy else "jwe"):
+        if opened.key.kid != key.kid or opened.form != form:
             message = f"now with key '{key.kid}' (was '{opened.key.kid}')"
         elif opened.plaintext == plaintext:
             message = "forced: the earlier seal was already current"
@@ -582,6 +629,7 @@ def rotate_document(
     limits: Limits = DEFAULT_LIMITS,
     fast: str | bool = True,
     policy: Policy = DEFAULT_POLICY,
+    encrypt_key: str | None = None,
     _nonce: bytes | None = None,
 ) -> Outcome:
     """Re-seal an article with ``target`` after verifying it. Never re-seals what does not verify.
@@ -591,11 +639,18 @@ def rotate_document(
     covered the body, and rotation must not start vouching for it). Refused: seals that do not
     verify (a legacy payload must bind every visible field ``policy.binding`` expects; unbound
     fields of a current seal follow ``policy.unbound``), seals made with the public demo key, and
-    legacy seals when ``policy.legacy`` refuses them.
+    legacy seals when ``policy.legacy`` refuses them. Between an encrypted and a signed seal the
+    hidden fields move between the payload and a nested JWE (``encrypt_key``).
     """
     path = document.path or "-"
     if target.legacy:
-        raise UsageError(f"rotate re-seals with a current (A256GCM) key; '{target.kid}' is a legacy key")
+        raise UsageError(f"rotate re-seals with an A256GCM or Ed25519 signing key; '{target.kid}' is a legacy key")
+    if not target.private:
+        raise KeyringError(
+            f"the key '{target.kid}' is a public key: it verifies seals but cannot make them, so it cannot "
+            "be a rotation target",
+            hint=f"rotating to '{target.kid}' needs its private key (the JWK with \"d\")",
+        )
     if keyring.role(target.kid) == "retired":
         raise UsageError(f"'{target.kid}' is retired; rotate to a key that is not")
     entry = document.seal_entry
@@ -677,7 +732,7 @@ def rotate_document(
                 **common,
             ),
         )
-    if opened.form == "jwe" and opened.key.kid == target.kid:
+    if opened.form == form_of(target) and opened.key.kid == target.kid:
         return Outcome(
             None,
             Report(
@@ -691,9 +746,17 @@ def rotate_document(
         )
     if isinstance(opened.payload, LegacyPayload):
         fields = {e.ident: (e.key, e.value) for e in document.entries if e.name in (opened.payload.fields or {})}
-        plaintext = encode(Payload(fields=fields, syntax=document.syntax))
+        plaintext = payload_bytes(Payload(fields=fields, syntax=document.syntax), target, keyring)
+    elif opened.form == form_of(target):
+        plaintext = opened.plaintext  # same form: carried over byte for byte (a nested JWE too)
     else:
-        plaintext = opened.plaintext
+        if opened.payload.sealed_hidden is not None:
+            try:
+                require_hidden(opened)
+            except SecuredocError as exc:
+                exc.located(path=document.path, line=entry.line)
+                return Outcome(None, error_report(path, exc, action="refused"))
+        plaintext = payload_bytes(opened.payload, target, keyring, encrypt_key=encrypt_key)
     _require_block(document)
     new_data, _ = _write_seal(
         document,
@@ -705,7 +768,7 @@ def rotate_document(
         limits=limits,
         nonce=_nonce,
     )
-    was = opened.key.kid if opened.form == "jwe" else f"legacy {opened.key.kid}"
+    was = f"legacy {opened.key.kid}" if opened.form == "legacy" else opened.key.kid
     warnings = tuple(dict.fromkeys(source_warnings + key_warnings(target, keyring)))
     return Outcome(
         new_data,
@@ -717,7 +780,7 @@ def rotate_document(
             action="rotated",
             warnings=warnings,
             line=entry.line,
-            form="jwe",
+            form=form_of(target),
             notes=tuple(notes),
         ),
     )
@@ -729,7 +792,7 @@ def rotate_document(
 def restore_document(document: Document, keyring: Keyring, *, limits: Limits = DEFAULT_LIMITS) -> Outcome:
     """Put hidden fields back into the visible front matter (``open --restore``), where they stood."""
     path = document.path or "-"
-    opened = open_document(document, keyring)
+    opened = require_hidden(open_document(document, keyring))
     payload = opened.payload
     hidden = payload.hidden if isinstance(payload, Payload) else {}
     todo = {name: item for name, item in hidden.items() if document.get(name) is None}

@@ -111,6 +111,7 @@ def seal_copy(
     legacy: bool,
     dry_run: bool,
     limits: Limits,
+    encrypt_key: str | None = None,
 ) -> Report:
     """Seal ``path`` (or standard input) into ``output`` (or standard output). Never raises for the
     article's own problems: they come back as an error report and nothing is written."""
@@ -125,6 +126,7 @@ def seal_copy(
             force=force,
             legacy=legacy,
             limits=limits,
+            encrypt_key=encrypt_key,
         )
     except UsageError:
         raise
