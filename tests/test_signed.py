@@ -23,6 +23,7 @@ from conftest import EXAMPLE, article, write_jwk
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from joserfc import jwe, jws
 from joserfc.jwk import OctKey, OKPKey
+from joserfc.registry import HeaderParameter
 
 from securedoc import api
 from securedoc.cache import derive_cache_key
@@ -53,6 +54,17 @@ SIGN = Key("sign-2026", "Ed25519", SEED, source="test")
 PUBLIC = public_key(SIGN)
 ENC = Key("enc-2026", "A256GCM", bytes(range(100, 132)), source="test")
 DOC = article("title: Hello\ntags: [a, b]\nsecret: hush\nweight: 3\n")
+
+
+def _is_claim(value: object) -> None:
+    if not isinstance(value, dict):
+        raise ValueError("the securedoc claim is an object")
+
+
+# The fast-path claim is a private header parameter; joserfc must be told about it.
+JWS_REGISTRY = jws.JWSRegistry(
+    header_registry={"securedoc": HeaderParameter("securedoc fast-path claim", _is_claim)}, algorithms=["Ed25519"]
+)
 
 
 def _b64url_decode(text: str) -> bytes:
@@ -165,9 +177,13 @@ def test_public_key_files_get_no_permission_warning(tmp_path: Path) -> None:
 
 
 def test_a_signed_seal_is_a_jws_over_the_canonical_payload() -> None:
-    sealed = _seal()
+    plain = _seal(fast=False)
+    assert _b64url_decode(_secured(plain).split(".")[0]) == b'{"alg":"Ed25519","kid":"sign-2026"}'
+    sealed = _seal()  # with the fast-path claim, a protected member like any other
     header_b64, payload_b64, signature_b64 = _secured(sealed).split(".")
-    assert _b64url_decode(header_b64) == b'{"alg":"Ed25519","kid":"sign-2026"}'
+    header = _b64url_decode(header_b64)
+    assert header.startswith(b'{"alg":"Ed25519","kid":"sign-2026","securedoc":{"h":')
+    assert set(json.loads(header)) == {"alg", "kid", "securedoc"}
     payload = _b64url_decode(payload_b64)
     assert payload == encode(build(parse(sealed), Binding()))
     Ed25519PrivateKey.from_private_bytes(SEED).public_key().verify(
@@ -249,8 +265,8 @@ def test_eddsa_seals_from_older_jose_libraries_verify() -> None:
 
 def test_joserfc_verifies_our_jws_and_opens_the_nested_jwe() -> None:
     sealed = _seal(hide=["secret"])
-    token = jws.deserialize_compact(_secured(sealed), OKPKey.import_key(public_jwk(SIGN)), algorithms=["Ed25519"])
-    assert token.protected == {"alg": "Ed25519", "kid": "sign-2026"}
+    token = jws.deserialize_compact(_secured(sealed), OKPKey.import_key(public_jwk(SIGN)), registry=JWS_REGISTRY)
+    assert {k: v for k, v in token.protected.items() if k != "securedoc"} == {"alg": "Ed25519", "kid": "sign-2026"}
     payload = json.loads(token.payload)
     assert b"hush" not in token.payload and "secret" not in payload["fields"]
     nested = jwe.decrypt_compact(payload["hidden"], OctKey.import_key(key_to_jwk(ENC)))
@@ -571,3 +587,31 @@ def test_api_round_trip_with_signing_keys() -> None:
     assert api.unseal(sealed, Keyring([PUBLIC])).payload.fields  # type: ignore[union-attr]
     digest = hashlib.sha256(sealed).hexdigest()
     assert api.seal(sealed, ring) == sealed and hashlib.sha256(api.seal(sealed, ring)).hexdigest() == digest
+
+
+def test_the_fast_path_takes_signed_seals_with_the_public_key_only() -> None:
+    from securedoc import fastpath
+    from securedoc.document import DEFAULT_LIMITS
+
+    sealed = _seal()
+    settings = fastpath.settings_for(DEFAULT_LIMITS)
+    report = fastpath.verify_bytes(sealed, Keyring([PUBLIC]), settings=settings, limits=DEFAULT_LIMITS)
+    assert report is not None and (report.status, report.form, report.kid) == (Status.OK, "jws", "sign-2026")
+    for ring in (
+        Keyring([Key(SIGN.kid, "A256GCM", PUBLIC.public_bytes())]),
+        Keyring([public_key(generate_signing_key(SIGN.kid))]),
+    ):
+        assert fastpath.verify_bytes(sealed, ring, settings=settings, limits=DEFAULT_LIMITS) is None
+    changed = sealed.replace(b"weight: 3", b"weight: 4")
+    assert fastpath.verify_bytes(changed, Keyring([PUBLIC]), settings=settings, limits=DEFAULT_LIMITS) is None
+
+
+def test_edit_refuses_a_signed_seal_whose_hidden_fields_it_cannot_open(tmp_path: Path) -> None:
+    from securedoc.edit import edit_file
+
+    path = tmp_path / "a.md"
+    path.write_bytes(_seal(hide=["secret"]))
+    before = path.read_bytes()
+    with pytest.raises(UnknownKeyError, match="enc-2026"):
+        edit_file(str(path), Keyring([SIGN]), editor=["true"])
+    assert path.read_bytes() == before

@@ -1,6 +1,7 @@
 """Regenerate securedoc-signed-v1.json: the signed form (JWS, Ed25519) with fixed keys.
 
-Run only when the format changes: `python generate_signed.py`. Ed25519 is deterministic, so the
+Run only when the format or securedoc.rules.RULES_VERSION changes (the fast-path claim in each
+header records it): `python generate_signed.py`. Ed25519 is deterministic, so the
 fixed private key alone fixes the signature; the nonce is the one of the nested JWE that carries
 hidden fields. The vectors are what other implementations check themselves against (docs/format.md).
 """
@@ -11,6 +12,7 @@ import base64
 import json
 from pathlib import Path
 
+from securedoc import envelope, fastpath
 from securedoc.document import parse
 from securedoc.keys import Key, Keyring, key_to_jwk, public_jwk
 from securedoc.payload import Binding
@@ -47,6 +49,15 @@ def main() -> None:
         assert out.data is not None
         secured = parse(out.data).seal_entry.value  # type: ignore[union-attr]
         payload = base64.urlsafe_b64decode(secured.split(".")[1] + "==").decode("utf-8")
+        claim = envelope.parse(secured).header.get(fastpath.CLAIM)  # type: ignore[union-attr]
+        fast = None
+        if claim is not None:
+            fast = {
+                "rules_version": claim["r"],
+                "settings": claim["s"],
+                "seal_offset": out.data.index(secured.encode()),
+                "sha256_b64url": claim["h"],
+            }
         vectors.append(
             {
                 "name": case["name"],
@@ -58,6 +69,7 @@ def main() -> None:
                 "article_b64": base64.b64encode(data).decode(),
                 "payload": payload,
                 "secured": secured,
+                "fast_path": fast,
                 "sealed_article_b64": base64.b64encode(out.data).decode(),
             }
         )
