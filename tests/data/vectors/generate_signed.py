@@ -1,7 +1,8 @@
 """Regenerate securedoc-signed-v1.json: the signed form (JWS, Ed25519) with fixed keys.
 
 Run only when the format or securedoc.rules.RULES_VERSION changes (the fast-path claim in each
-header records it): `python generate_signed.py`. Ed25519 is deterministic, so the
+header records it): `python generate_signed.py`. It also rewrites the signed vector shown in
+docs/format.md (between its "### Signed-form vectors" and "## 8." headings). Ed25519 is deterministic, so the
 fixed private key alone fixes the signature; the nonce is the one of the nested JWE that carries
 hidden fields. The vectors are what other implementations check themselves against (docs/format.md).
 """
@@ -78,5 +79,54 @@ def main() -> None:
     )
 
 
+SPEC = HERE.parent.parent.parent / "docs" / "format.md"
+
+
+def update_spec() -> None:
+    """Show the first signed vector in docs/format.md as it is now."""
+    v0, v1 = json.loads((HERE / "securedoc-signed-v1.json").read_text())["vectors"]
+    fast = v0["fast_path"]
+    section = f"""### Signed-form vectors
+
+`tests/data/vectors/securedoc-signed-v1.json` holds two signed vectors: the Ed25519 private key
+(JWK, and its public JWK), the article, the signed payload, the fast-path claim's inputs and the
+exact `secured` value. The test suite reproduces each byte for byte, rebuilds each `secured`
+string with an implementation written from this document alone (raw Ed25519, AES-GCM and SHA-256
+from `cryptography` and `hashlib`, headers built by hand), and verifies each with joserfc given
+only the public key.
+
+The first signed vector in full — the same article as the first vector above:
+
+* private key: `{json.dumps(v0["jwk"])}` (the private key is bytes 0x00…0x1f)
+* public key: `{json.dumps(v0["public_jwk"])}`
+* payload: exactly the payload of the first vector above (the same article binds the same fields)
+* protected header:
+  `{{"alg":"Ed25519","kid":"vector-sign-2026","securedoc":{{"h":H,"r":{fast["rules_version"]},"s":"{fast["settings"]}"}}}}`
+  with `H` = `{fast["sha256_b64url"]}` (section 6.1; the seal string starts at
+  offset {fast["seal_offset"]} of the sealed article)
+* `secured`:
+
+  ```
+  {v0["secured"]}
+  ```
+
+The second signed vector seals the article of the third vector above with `embargo` hidden. Its
+nested JWE uses the first vector's A256GCM key (`vector-2026`) and the nonce
+`{v1["nonce_hex"]}`; its plaintext is
+`{{"embargo":{{"after":"title","yaml":"# release time, not public yet\\nembargo: 2026-12-01T09:00:00+01:00\\n"}}}}`,
+and the signed payload is
+
+```
+{v1["payload"]}
+```
+
+"""
+    text = SPEC.read_text(encoding="utf-8")
+    start = text.index("### Signed-form vectors")
+    end = text.index("## 8.", start)
+    SPEC.write_text(text[:start] + section + text[end:], encoding="utf-8")
+
+
 if __name__ == "__main__":
     main()
+    update_spec()
