@@ -616,3 +616,48 @@ def test_edit_refuses_a_signed_seal_whose_hidden_fields_it_cannot_open(tmp_path:
     with pytest.raises(UnknownKeyError, match="enc-2026"):
         edit_file(str(path), Keyring([SIGN]), editor=["true"])
     assert path.read_bytes() == before
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_ci_with_a_committed_public_key_read_through_trust(
+    tmp_path: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The recipe of docs/keys.md: the public key committed under keys/public, CI holds no secret and
+    reads it from the trusted revision; a pull request that swaps in its own key and re-signs fails."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("SECUREDOC_KEY", "SECUREDOC_KEY_COMMAND", "SECUREDOC_CACHE_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@e", "GIT_COMMITTER_NAME": "t"}
+    env["GIT_COMMITTER_EMAIL"] = "t@e"
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], check=True, env=env, capture_output=True)
+
+    git("init", "-q")
+    private = tmp_path / "private" / "sign-2026.jwk"
+    write_jwk(private.parent, SIGN)
+    assert (
+        cli("keys", "public", "sign-2026", "--key", str(private), "--out", "keys/public/sign-2026.jwk").exit_code == 0
+    )
+    (tmp_path / "securedoc.yaml").write_text("keys:\n  dir: keys/public\n")
+    (tmp_path / "content").mkdir()
+    (tmp_path / "content" / "a.md").write_bytes(article("title: A\nn: 1\n"))
+    assert cli("seal", "content", "--key", str(private)).exit_code == 0
+    git("add", "securedoc.yaml", "keys", "content")
+    git("commit", "-qm", "sealed")
+    ci = {"CI": "true"}
+    result = cli("verify", "content", "--trust", "HEAD", env=ci)
+    assert result.exit_code == 0, result.output
+    # The pull request: its own signing key, its public half in keys/public, the article re-signed.
+    forger = generate_signing_key("sign-2026")
+    (tmp_path / "keys" / "public" / "sign-2026.jwk").write_text(json.dumps(public_jwk(forger)))
+    path = tmp_path / "content" / "a.md"
+    forged = seal_document(
+        parse(path.read_bytes().replace(b"title: A", b"title: Forged")), Keyring([forger]), force=True
+    )
+    assert forged.data is not None
+    path.write_bytes(forged.data)
+    result = cli("verify", "content", "--trust", "HEAD", env=ci)
+    assert result.exit_code != 0, result.output
+    result = cli("verify", "content", env={**ci, "SECUREDOC_KEY": json.dumps(public_jwk(SIGN))})
+    assert result.exit_code != 0, result.output
