@@ -268,7 +268,10 @@ def _write_seal(
                     raise InternalCheckFailed("the seal-line proof and the parser disagree", path=document.path)
             else:
                 written = envelope.parse(value)
-                if not isinstance(written, envelope.JweSeal) or sealing.authenticates(written, keyring) is None:
+                if (
+                    not isinstance(written, envelope.JweSeal | envelope.JwsSeal)
+                    or sealing.authenticates(written, keyring) is None
+                ):
                     raise InternalCheckFailed("the new seal does not open; nothing was written", path=document.path)
         else:
             new = _check(document, new_data, removed=removed, seal_value=value, keyring=keyring, limits=limits)

@@ -661,3 +661,16 @@ def test_ci_with_a_committed_public_key_read_through_trust(
     assert result.exit_code != 0, result.output
     result = cli("verify", "content", env={**ci, "SECUREDOC_KEY": json.dumps(public_jwk(SIGN))})
     assert result.exit_code != 0, result.output
+
+
+def test_signed_seals_through_the_proven_seal_line_edit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without SECUREDOC_CHECK_EDITS=full (what users run), a seal-line-only edit is proven, not
+    re-parsed: the proof must accept a signed seal, and the result must verify with the public key."""
+    monkeypatch.delenv("SECUREDOC_CHECK_EDITS", raising=False)
+    ring = Keyring([SIGN, ENC], primary=SIGN.kid)
+    first = _seal(ring=ring)
+    again = seal_document(parse(first.replace(b"weight: 3", b"weight: 4")), ring)
+    assert again.data is not None and again.report.action == "sealed"
+    assert verify_document(parse(again.data), Keyring([PUBLIC])).status is Status.OK
+    forced = seal_document(parse(again.data), ring, force=True)
+    assert forced.data == again.data
