@@ -478,12 +478,14 @@ def seal_document(
             Report(
                 path,
                 Status.ERROR,
-                message=f"the article's seal cannot be opened ({reason}); not replaced, "
-                "because it may hold hidden fields that would be lost",
+                # The message is the one verify gives for this seal (for a legacy seal, the one
+                # answer for every failure), so that seal is no oracle either.
+                message=reason,
                 line=document.seal_entry.line if document.seal_entry else None,
                 action="refused",
-                hint="seal with the key that made it (--key/--keys/$SECUREDOC_KEY), or pass --force to "
-                "replace it anyway (whatever it holds is lost)",
+                hint="the seal cannot be opened, so it is not replaced: it may hold hidden fields that "
+                "would be lost. Seal with the key that made it (--key/--keys/$SECUREDOC_KEY), or pass "
+                "--force to replace it anyway (whatever it holds is lost)",
             ),
         )
     if carry_hidden and opened is not None and opened.hidden_locked is not None:

@@ -105,6 +105,8 @@ def test_a_key_file_added_by_the_change_is_not_used(repo: Path) -> None:
     # --key and --key-env leave the checkout's keys out too.
     (repo.parent / "real.jwk").write_text(json.dumps(key_to_jwk(REAL)))
     assert run(repo, "verify", "content", "--key", str(repo.parent / "real.jwk"), ci=False).returncode == 1
+    command = f"cat {repo.parent / 'real.jwk'}"
+    assert run(repo, "verify", "content", "--key-command", command, ci=False).returncode == 1
 
 
 def test_an_empty_secret_counts_as_unset(repo: Path) -> None:
@@ -345,6 +347,11 @@ def test_one_answer_for_every_legacy_failure_in_every_command(repo: Path) -> Non
             answers.setdefault(" ".join(command), set()).add(answer)
     for command, seen in answers.items():
         assert len(seen) == 1, (command, seen)
+    # ... and the same message from every command.
+    messages = {
+        json.loads(a)[2] for command, seen in answers.items() if command != "open content/b.md" for _, a in seen
+    }
+    assert messages == {LEGACY_UNCHECKABLE}, messages
     raw = run(repo, "open", "content/b.md", "--raw", ci=False, key=keys)
     assert raw.returncode == 1  # the last variant (wrong key) does not decrypt, even with --raw
 
