@@ -171,7 +171,7 @@ class TextRenderer(Renderer):
         self.out.write("\n".join(esc.terminal(line) for line in lines) + "\n")
 
     def notice(self, path: str, message: str) -> None:
-        self.out.write(f"{path}: trust: {message}\n")
+        self.out.write(esc.terminal(f"{path}: trust: {message}") + "\n")
 
 
 class JsonRenderer(Renderer):
@@ -184,7 +184,7 @@ class JsonRenderer(Renderer):
         self.out.write(line.translate(_LINE_BREAKS) + "\n")
 
     def notice(self, path: str, message: str) -> None:
-        obj = {"path": path, "status": "trust", "message": message}
+        obj = _json_clean({"path": path, "status": "trust", "message": message})
         self.out.write(json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n")
 
 

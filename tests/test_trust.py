@@ -463,3 +463,12 @@ def test_rotate_refuses_demo_seals_and_prints_the_source_key_warnings(repo: Path
     (repo / "securedoc.yaml").write_text("keys:\n  retired: [newsroom-2026]\n")
     done = run(repo, "rotate", "content/b.md", "--to", "newsroom-2027", ci=False, key=demo_and_real)
     assert done.returncode == 0 and "retired key 'newsroom-2026'" in done.stdout, done.stdout
+
+
+def test_trust_differences_cannot_forge_output(repo: Path) -> None:
+    (repo / "keys" / "\x1b[32mok\x1b[0m\n::notice::fine.jwk").write_text("{}")
+    for fmt in ("text", "json", "github", "junit"):
+        done = run(repo, "verify", "content", "--trust", "base", "--format", fmt, key=jwks(REAL))
+        assert done.returncode == 0, (fmt, done.stdout, done.stderr)
+        assert "\x1b" not in done.stdout and "\n::notice::fine" not in done.stdout, (fmt, done.stdout)
+        assert "ok" in done.stdout
