@@ -44,8 +44,9 @@ def check_document(data: bytes) -> None:
         return
     for entry in document.entries:
         dumps(entry.value)
-    fast, general = both_ways(document.front_matter)
-    assert fast == general, "the fast constructor disagrees with the general one"
+    if document.syntax == "yaml":  # TOML front matter has one constructor (tomllib)
+        fast, general = both_ways(document.front_matter)
+        assert fast == general, "the fast constructor disagrees with the general one"
     verify_document(document, RING)  # never raises: errors become reports
     try:
         outcome = seal_document(document, RING, limits=LIMITS, force=True)
