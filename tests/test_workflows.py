@@ -11,6 +11,7 @@ found) or document a workflow in ``docs/*.md`` as a fenced ``yaml`` block whose 
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -20,7 +21,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT
+from conftest import EXAMPLE, ROOT
+
+from securedoc.keys import Key, key_to_jwk
 
 # Files of the repository itself that zizmor audits (when they exist): path -> where zizmor sees it.
 SHIPPED: dict[str, str] = {
@@ -223,3 +226,49 @@ def test_action_trusts_the_base_commit_on_pull_requests(tmp_path: Path, runner: 
     done = _run_verify_step(repo, runner, INPUT_PATHS=f"$(touch {marker}) ;touch {marker}")
     assert done.returncode == 0 and not marker.exists()
     assert "$(touch" in (runner / "args").read_text()
+
+
+def test_action_verifies_a_pull_request_against_its_base(tmp_path: Path, key: Key) -> None:
+    """The action's verify step, run for real: an honest pull request passes, a changed field fails
+    with an annotation, and the pull request cannot relax the check through its securedoc.yaml."""
+    installed = shutil.which("securedoc", path=os.path.dirname(sys.executable))
+    if installed is None or shutil.which("bash") is None or shutil.which("git") is None:
+        pytest.skip("needs the installed securedoc, bash and git")
+    runner = tmp_path / "runner"
+    (runner / "securedoc-venv" / "bin").mkdir(parents=True)
+    (runner / "securedoc-venv" / "bin" / "securedoc").symlink_to(installed)
+    repo = tmp_path / "site"
+    (repo / "content").mkdir(parents=True)
+    shutil.copy(EXAMPLE, repo / "content" / "a.md")
+    jwk = json.dumps(key_to_jwk(key))
+    env = {k: v for k, v in os.environ.items() if k not in ("SECUREDOC_KEY", "SECUREDOC_KEY_COMMAND")}
+    env.update(GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@e", GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@e")
+    env.update(HOME=str(tmp_path), SECUREDOC_KEY=jwk, CI="")
+
+    def sh(*args: str) -> str:
+        return subprocess.run(args, cwd=repo, env=env, capture_output=True, text=True, check=True).stdout
+
+    sh("git", "init", "-q")
+    sh(installed, "seal", "--force", "content")
+    sh("git", "add", "-A")
+    sh("git", "commit", "-qm", "base")
+    base = sh("git", "rev-parse", "HEAD").strip()
+    step = {"RUNNER_TEMP": str(runner), "INPUT_KEY": jwk, "EVENT_NAME": "pull_request", "BASE_SHA": base}
+    script, _ = _verify_script()
+
+    def action() -> subprocess.CompletedProcess[str]:
+        step_env = {**env, "CI": "true", "GITHUB_ACTIONS": "true", "INPUT_PATHS": "content", "INPUT_TRUST": ""}
+        step_env.update(step)
+        step_env.pop("SECUREDOC_KEY")
+        return subprocess.run(["bash", "-c", script], cwd=repo, env=step_env, capture_output=True, text=True)
+
+    done = action()
+    assert done.returncode == 0, done.stdout + done.stderr
+    article = repo / "content" / "a.md"
+    article.write_text(article.read_text().replace("quality: 104", "quality: 999"))
+    (repo / "securedoc.yaml").write_text("fields:\n  exclude: [quality]\n")  # the author tries to relax it
+    sh("git", "add", "-A")
+    sh("git", "commit", "-qm", "pull request")
+    done = action()
+    assert done.returncode != 0
+    assert "::error file=content/a.md,line=" in done.stdout and "quality" in done.stdout
