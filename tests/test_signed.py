@@ -457,6 +457,8 @@ def signing_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_cli_keys_new_sign_public_and_list(tmp_path: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("CI", raising=False)  # a local run: the keys folder is used (not under CI)
+    monkeypatch.delenv("SECUREDOC_KEY", raising=False)
     result = cli("keys", "new", "news-sign", "--sign")
     assert result.exit_code == 0, result.output
     path = tmp_path / "keys" / "news-sign.jwk"
