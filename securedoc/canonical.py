@@ -1,4 +1,4 @@
-"""The canonical form of YAML values (payload format 1).
+"""The canonical form of YAML values (payload format 2; format 1 had no ``plain`` tag).
 
 A YAML value becomes a JSON value that says exactly the same thing, whatever way it was written:
 ``0x10`` and ``16`` are the same integer, ``'a'`` and ``"a"`` the same string, a flow list and a
@@ -25,12 +25,16 @@ sequence                    a JSON array
 mapping, string keys        a JSON object (no key ``"$"``)
 any other mapping           ``{"$":"map","v":[[k,v],...]}``, pairs sorted by canonical key text
 other tags (``!foo``)       ``{"$":"tag","t":"!foo","v":value of the node as untagged}``
+disputed plain scalar       ``{"$":"plain","v":TEXT}``: readers disagree, the text is bound
 =========================  ==============================================================
+
+Which plain scalars are disputed, and which keys are refused, is :mod:`securedoc.readers`' rule.
 
 Timestamps: ``YYYY-MM-DDTHH:MM:SS``, then ``.`` and the fraction digits without trailing zeros
 (only if not zero), then ``Z`` for a zero offset, ``+HH:MM``/``-HH:MM`` for another, nothing for
 a timestamp without zone. Every digit of the fraction is kept. Scalars are resolved by the YAML 1.1
-rules PyYAML's SafeLoader uses (so ``yes`` is a boolean and ``1e3`` a string).
+rules PyYAML's SafeLoader uses, then every plain scalar that is not the canonical spelling of a
+value all readers agree on is bound by its text (``yes``, ``0x10``, ``1e3``: ``{"$":"plain"}``).
 
 :func:`dumps` writes JSON with sorted object keys (by code point), no whitespace, UTF-8 text
 (only ``"``, ``\\`` and U+0000-U+001F escaped, as ``\\"``, ``\\\\``, ``\\n``, ``\\r``, ``\\t``,
@@ -49,6 +53,8 @@ from typing import Any
 import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from .readers import PLAIN_TAG, KeyConflict, check_mapping, classify_plain
 
 __all__ = [
     "TAG",
@@ -72,7 +78,7 @@ _BOOL_TAG = "tag:yaml.org,2002:bool"
 _NULL_TAG = "tag:yaml.org,2002:null"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 _MAP_TAG = "tag:yaml.org,2002:map"
-_TAGS = frozenset({"float", "timestamp", "date", "time", "binary", "set", "omap", "pairs", "map", "tag"})
+_TAGS = frozenset({"float", "timestamp", "date", "time", "binary", "set", "omap", "pairs", "map", "tag", "plain"})
 
 _encoder = json.JSONEncoder(
     ensure_ascii=False, allow_nan=False, sort_keys=True, separators=(",", ":"), check_circular=True
@@ -160,6 +166,8 @@ class CanonicalConstructor(SafeConstructor):
             self._leave()
             return result
         if kind is MappingNode and tag == _MAP_TAG:
+            if len(node.value) > 1:
+                self.check_keys(node)  # type: ignore[arg-type]
             self._enter(node)
             mapping: dict[str, Any] = {}
             for key_node, value_node in node.value:
@@ -172,6 +180,17 @@ class CanonicalConstructor(SafeConstructor):
                 return self.construct_yaml_map(node)  # a duplicate key: the general way reports it
             return mapping
         return self.construct_object(node, deep=True)
+
+    def check_keys(self, node: MappingNode) -> None:
+        """Refuse keys that a reader folds together and merges readers apply differently."""
+        try:
+            check_mapping(node)
+        except KeyConflict as exc:
+            raise CanonicalError(exc.message, exc.mark, exc.other_mark) from None
+
+    def construct_plain(self, node: ScalarNode) -> Any:
+        """A plain scalar that readers disagree on (or that is not written canonically): its text."""
+        return {TAG: "plain", "v": node.value}
 
     def construct_yaml_float(self, node: ScalarNode) -> Any:
         return _tagged("float", repr(float(super().construct_yaml_float(node))))
@@ -280,6 +299,7 @@ class CanonicalConstructor(SafeConstructor):
         """
         if not isinstance(node, MappingNode):
             raise CanonicalError(f"expected a mapping, found a {_kind(node)}", node.start_mark)
+        self.check_keys(node)
         explicit_count = len(node.value)
         for key_node, _ in node.value:
             if key_node.tag == MERGE_TAG:
@@ -334,6 +354,7 @@ for _tag, _method in (
     ("tag:yaml.org,2002:set", CanonicalConstructor.construct_yaml_set),
     ("tag:yaml.org,2002:omap", CanonicalConstructor.construct_yaml_omap),
     ("tag:yaml.org,2002:pairs", CanonicalConstructor.construct_yaml_pairs),
+    (PLAIN_TAG, CanonicalConstructor.construct_plain),
     (None, CanonicalConstructor.construct_undefined),
 ):
     CanonicalConstructor.add_constructor(_tag, _method)  # type: ignore[type-var]
@@ -389,7 +410,7 @@ def is_tag(value: dict[str, Any]) -> bool:
     if value.keys() != expected:
         return False
     v = value["v"]
-    if kind in ("timestamp", "date", "time", "binary", "float"):
+    if kind in ("timestamp", "date", "time", "binary", "float", "plain"):
         return isinstance(v, str)
     if kind == "tag":
         return isinstance(value["t"], str)
@@ -439,7 +460,7 @@ def plain(value: Any) -> Any:
         v = value["v"]
         if kind == "float":
             return _plain_float(v)
-        if kind in ("timestamp", "date", "time", "binary"):
+        if kind in ("timestamp", "date", "time", "binary", "plain"):
             return v
         if kind == "set":
             return [plain(item) for item in v]
@@ -479,6 +500,8 @@ def to_python(value: Any) -> Any:
             return _dt.date.fromisoformat(v)
         except ValueError:
             return v
+    if kind == "plain":
+        return v
     if kind == "binary":
         try:
             return base64.b64decode(v)
@@ -505,7 +528,7 @@ def to_python(value: Any) -> Any:
 
 def display(value: Any, limit: int = 120) -> str:
     """A short, unambiguous text for reports: strings quoted, tagged scalars as their text."""
-    if isinstance(value, dict) and value.get(TAG) in ("float", "timestamp", "date", "time"):
+    if isinstance(value, dict) and value.get(TAG) in ("float", "timestamp", "date", "time", "plain"):
         text = str(value["v"])
     else:
         text = dumps(value)
@@ -519,8 +542,10 @@ _RESOLVED: dict[str, str] = {}
 
 class _CachedResolver(yaml.resolver.Resolver):
     """PyYAML's resolver, remembered per scalar text: libyaml asks it about every scalar, keys
-    included, and it answers by trying regular expressions. Its answer depends on the text alone
-    (securedoc adds no path resolvers), so remembering it changes nothing but the time."""
+    included, and it answers by trying regular expressions. A plain scalar whose reading readers
+    disagree on gets the tag that binds its text (:func:`securedoc.readers.classify_plain`). The
+    answer depends on the text alone (securedoc adds no path resolvers), so remembering it changes
+    nothing but the time."""
 
     def resolve(self, kind: type, value: Any, implicit: tuple[bool, bool]) -> str:
         if kind is ScalarNode:
@@ -528,7 +553,7 @@ class _CachedResolver(yaml.resolver.Resolver):
                 return _STR_TAG
             tag = _RESOLVED.get(value)
             if tag is None:
-                tag = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+                tag = classify_plain(value, super().resolve(kind, value, implicit))  # type: ignore[no-untyped-call]
                 if len(value) <= 64:
                     if len(_RESOLVED) >= 10_000:  # bounded: common keys and values come back at once
                         _RESOLVED.clear()

@@ -30,6 +30,7 @@ __all__ = [
     "Document",
     "parse",
     "body_digest",
+    "body_digest_v2",
 ]
 
 SEAL_FIELD = "secured"
@@ -39,8 +40,10 @@ _CLOSE_TAIL = re.compile(rb"[ \t]*(?:\r?\n|\Z)")
 _FIRST_LINE = 2  # the front matter's first line is the file's second
 # YAML 1.1 (libyaml) breaks lines at these too; YAML 1.2 readers (Hugo), editors and securedoc's
 # line-based edits do not. Readers would disagree on the document, so it is refused.
-# `---` or `...` followed by a space, a comment or nothing starts or ends a YAML document.
-_DOC_MARKER = re.compile(r"(?:^|\n)(---|\.\.\.)(?:[ \t]|\r?\n|\r?\Z)")
+# `---` or `...` followed by a space, a comment or nothing starts or ends a YAML document; Hugo
+# ends the front matter at ANY line that starts with `---` (`---x: 1` included), and Jekyll at
+# `---` or `...` followed by any white space (form feed, vertical tab...).
+_DOC_MARKER = re.compile(r"(?:^|\n)(---|\.\.\.(?=\s|\Z))")
 # A byte order mark inside the front matter is dropped by libyaml, which shifts every position after it.
 _AMBIGUOUS = re.compile("\r(?!\n)|[\x85\u2028\u2029\ufeff]")
 _AMBIGUOUS_NAMES = {
@@ -113,6 +116,11 @@ class Document:
     @property
     def body(self) -> bytes:
         return self.data[self.body_start :]
+
+    @property
+    def closing(self) -> bytes:
+        """The closing delimiter's marker (``---`` or ``...``), without trailing blanks."""
+        return self.data[self.fm_end : self.fm_end + 3]
 
     @property
     def body_line(self) -> int:
@@ -252,8 +260,16 @@ class Document:
 
 
 def body_digest(body: bytes) -> str:
-    """SHA-256 (hex) of a body with its line endings normalised (CRLF and CR become LF)."""
+    """Payload format 1: SHA-256 (hex) of a body with its line endings normalised (CRLF and CR become LF)."""
     return hashlib.sha256(body.replace(b"\r\n", b"\n").replace(b"\r", b"\n")).hexdigest()
+
+
+def body_digest_v2(body: bytes, closing: bytes = b"---") -> str:
+    """Payload format 2: SHA-256 (hex) of the closing delimiter (``---`` or ``...``), LF, and the
+    body with CRLF turned into LF. A lone CR stays: Hugo's Markdown does not break lines there,
+    Jekyll's does, so it is bound as written. The delimiter is bound because Hugo ends YAML front
+    matter only at ``---``: after ``...`` it takes the body up to the next ``---`` line for its own."""
+    return hashlib.sha256(closing + b"\n" + body.replace(b"\r\n", b"\n")).hexdigest()
 
 
 def _find_closing(data: bytes, start: int, end: int) -> tuple[int, int] | None:
@@ -282,8 +298,11 @@ def _refuse_ambiguous(front_matter: str, path: str | None) -> None:
     checks: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str], str], ...] = (
         (
             _DOC_MARKER,
-            lambda m: f"the front matter contains a YAML document marker ('{m.group(1)}') that is not the closing line",
-            "the front matter is one YAML document: remove the marker (or the text after it on that line)",
+            lambda m: (
+                f"a front matter line starts with '{m.group(1)}' before the closing line: Hugo (at any "
+                "line starting with '---') or Jekyll and YAML (at a document marker) end the front matter there"
+            ),
+            "the front matter is one YAML document: indent that line, quote the key, or remove the marker",
         ),
         (
             _AMBIGUOUS,
@@ -521,6 +540,7 @@ def _has_aliases(text: str) -> bool:
 
 
 def _entries(loader: Any, root: MappingNode, text: str, anchors: bool) -> list[Entry]:
+    loader.check_keys(root)  # keys that a reader folds together, merges readers disagree on
     nodes = list(root.value)  # canonical_pairs flattens merges into root.value: keep the original
     # Every top-level key, merge keys included, bounds the region of the entry before it.
     key_lines = sorted({text.rfind("\n", 0, k.start_mark.index) + 1 for k, _ in nodes})

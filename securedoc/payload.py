@@ -1,9 +1,9 @@
 """What a seal encrypts: document -> canonical payload -> bytes, and back.
 
-Payload format 1 is one canonical JSON object (UTF-8, sorted keys, no insignificant whitespace):
+Payload format 2 is one canonical JSON object (UTF-8, sorted keys, no insignificant whitespace):
 
 ``v``
-    the format version, ``1``.
+    the format version, ``2``.
 ``fields``
     the bound fields: copies of visible top-level front matter values, by name, in canonical
     form (:mod:`securedoc.canonical`). A JSON object, or a tagged ``map`` when a key is not a
@@ -15,7 +15,13 @@ Payload format 1 is one canonical JSON object (UTF-8, sorted keys, no insignific
     (JWS), whose payload anyone can read, this mapping travels encrypted: ``hidden`` is then a
     string, a JWE compact serialization whose plaintext is the mapping's canonical JSON.
 ``body_sha256`` (only when the body is bound)
-    SHA-256, lowercase hex, of the body with CRLF and CR turned into LF.
+    SHA-256, lowercase hex, of the closing delimiter (``---`` or ``...``), LF, and the body with
+    CRLF turned into LF (:func:`securedoc.document.body_digest_v2`).
+
+Format 1 (still read and verified) differs in two places: no ``plain`` tag (a value was bound, not
+its spelling) and a body digest without the delimiter, with lone CRs turned into LF too. Where an
+article holds what format 1 cannot tell apart (a disputed spelling in a bound field, a lone CR in
+the body, a ``...`` closing line), a format-1 seal is reported as an error asking for a re-seal.
 
 A *legacy* plaintext (the AES-CBC form) that is a JSON object is a map of bound fields compared in
 the plain-JSON projection (:func:`securedoc.canonical.plain`); any other legacy plaintext can be
@@ -31,8 +37,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .canonical import TAG, dumps, from_json, is_tag, key_identity, plain
-from .document import SEAL_FIELD, Document, Entry, body_digest
+from .document import SEAL_FIELD, Document, Entry, body_digest_v2
 from .errors import PayloadError
+from .readers import holds_plain
 
 __all__ = [
     "VERSION",
@@ -49,7 +56,8 @@ __all__ = [
     "legacy_plaintext",
 ]
 
-VERSION = 1
+VERSION = 2
+VERSIONS = frozenset({1, 2})  # what decode() reads: format 1 seals keep verifying under their rules
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _MEMBERS = frozenset({"v", "fields", "hidden", "body_sha256", "syntax"})
 SYNTAXES = frozenset({"yaml", "toml"})  # of the front matter; "yaml" is written by leaving `syntax` out
@@ -84,7 +92,8 @@ class Hidden:
 
 @dataclass(frozen=True)
 class Payload:
-    """A format-1 payload. ``fields`` maps key identity to (canonical key, canonical value)."""
+    """A payload (format 2, or 1 when read from an older seal). ``fields`` maps key identity to
+    (canonical key, canonical value)."""
 
     fields: Mapping[object, tuple[Any, Any]]
     hidden: Mapping[str, Hidden] = field(default_factory=dict)
@@ -124,7 +133,7 @@ def build(
         if entry.name in hidden or not binding.binds(entry):
             continue
         fields[entry.ident] = (entry.key, entry.value)
-    digest = body_digest(document.body) if binding.body else None
+    digest = body_digest_v2(document.body, document.closing) if binding.body else None
     return Payload(fields=fields, hidden=hidden, body_sha256=digest, syntax=document.syntax)
 
 
@@ -217,12 +226,12 @@ def _load_json(data: bytes) -> Any:
 
 
 def decode(data: bytes) -> Payload:
-    """A format-1 payload from decrypted bytes, strictly checked."""
+    """A payload (format 2 or 1) from decrypted bytes, strictly checked."""
     obj = _load_json(data)
     if not isinstance(obj, dict):
         raise PayloadError("the payload is not a JSON object")
     version = obj.get("v")
-    if type(version) is not int or version != VERSION:  # `true == 1` in Python: check the type
+    if type(version) is not int or version not in VERSIONS:  # `true == 1` in Python: check the type
         if isinstance(version, int) and not isinstance(version, bool) and version > VERSION:
             raise PayloadError(
                 f"the payload has format version {version}; this securedoc reads version {VERSION}",
@@ -256,7 +265,15 @@ def decode(data: bytes) -> Payload:
     syntax = obj.get("syntax", "yaml")
     if "syntax" in obj and (syntax == "yaml" or syntax not in SYNTAXES):  # one spelling per payload
         raise PayloadError('the payload\'s syntax is not "toml" (YAML is written by leaving it out)')
-    return Payload(fields=fields, hidden=hidden, body_sha256=digest, syntax=syntax, sealed_hidden=sealed_hidden)
+    if version == 1 and _has_plain(fields):
+        raise PayloadError('the payload is format 1 but holds a format-2 value ("$": "plain")')
+    return Payload(
+        fields=fields, hidden=hidden, body_sha256=digest, syntax=syntax, sealed_hidden=sealed_hidden, version=version
+    )
+
+
+def _has_plain(fields: Mapping[object, tuple[Any, Any]]) -> bool:
+    return any(holds_plain(key) or holds_plain(value) for key, value in fields.values())
 
 
 def decode_legacy(plaintext: bytes) -> LegacyPayload:

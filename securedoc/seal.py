@@ -316,7 +316,10 @@ def _earlier(document: Document, keyring: Keyring) -> tuple[Status, Opened | Non
             ["hidden fields the old seal may have held could not be carried over"],
             True,
         )
-    diffs, _ = compare(document, opened)
+    try:
+        diffs, _ = compare(document, opened)
+    except SecuredocError as exc:  # an older seal that cannot vouch for a spelling in the article
+        return Status.MISMATCH, opened, f"replaced a seal that did not verify ({exc.message})", [], False
     diffs += uncovered(document, opened) if isinstance(opened.payload, LegacyPayload) else []
     if diffs:
         names = ", ".join(d.name for d in diffs)

@@ -7,16 +7,18 @@ digest, and list visible fields that were not sealed.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from . import envelope
 from .canonical import dumps, plain
-from .document import SEAL_FIELD, Document, body_digest
-from .errors import PayloadError, SecuredocError
+from .document import SEAL_FIELD, Document, Entry, body_digest, body_digest_v2
+from .errors import DocumentError, PayloadError, SecuredocError
 from .keys import Key, Keyring
 from .models import FieldDiff, LegacyPolicy, Report, RetiredPolicy, Status, UnboundPolicy
 from .payload import DEFAULT_BINDING, Binding, LegacyPayload
+from .readers import describe_plain, first_plain
 from .sealing import LEGACY_HINT, LEGACY_UNCHECKABLE, Opened, open_checked, open_seal, read_seal
 
 # Opened, read_seal, open_seal and open_checked live in securedoc.sealing; re-exported for callers.
@@ -80,6 +82,50 @@ def uncovered(document: Document, opened: Opened, binding: Binding = DEFAULT_BIN
     return result
 
 
+def _values_not_spellings(document: Document, entries: list[Entry | None], body: bool, form: str) -> None:
+    """Format-1 and legacy seals bound values, not spellings (payload format 2 binds the spellings
+    readers disagree on). Where the article holds such a spelling in a bound field, or (with the
+    body bound) a lone CR in the body or a `...` closing line, such a seal cannot show what was
+    sealed: say so instead of answering for one reader."""
+    hint = (
+        "check the article against what was published; if it is right, seal it again (`securedoc seal`): "
+        "a current seal binds the spelling, so it verifies as written"
+    )
+    for entry in entries:
+        if entry is None:
+            continue
+        text = first_plain(entry.value) or first_plain(entry.key)
+        if text is not None:
+            raise DocumentError(
+                f"{describe_plain(text)}; a {form} seal holds values, not spellings, so it cannot show "
+                "that this spelling was sealed",
+                path=document.path,
+                line=entry.line,
+                field=entry.name,
+                hint=hint,
+            )
+    if not body:
+        return
+    if document.closing == b"...":
+        raise DocumentError(
+            "the front matter closes with '...', where Hugo reads on to the next '---' line; a "
+            f"{form} seal does not bind the closing line, so it cannot show that it was sealed",
+            path=document.path,
+            line=document.file_line(len(document.front_matter)),
+            hint=hint,
+        )
+    body_bytes = document.body
+    if b"\r" in body_bytes and body_bytes.count(b"\r") != body_bytes.count(b"\r\n"):
+        at = re.search(rb"\r(?!\n)", body_bytes).start()  # type: ignore[union-attr]
+        raise DocumentError(
+            "the body holds a carriage return (CR) without a line feed, where Jekyll breaks the line and "
+            f"Hugo does not; a {form} seal read it as a line break, so it cannot show what was sealed",
+            path=document.path,
+            line=document.body_line + body_bytes.count(b"\n", 0, at),
+            hint=hint,
+        )
+
+
 def compare(document: Document, opened: Opened) -> tuple[list[FieldDiff], list[str]]:
     """The fields that differ from the seal, and notes (visible fields that were not sealed)."""
     payload = opened.payload
@@ -90,6 +136,7 @@ def compare(document: Document, opened: Opened) -> tuple[list[FieldDiff], list[s
         if payload.fields is None:
             raise PayloadError(LEGACY_UNCHECKABLE, hint=LEGACY_HINT)
         sealed_names = set(payload.fields)
+        _values_not_spellings(document, [document.get(name) for name in payload.fields], False, "legacy")
         for name, sealed in payload.fields.items():
             entry = document.get(name)
             if entry is None:
@@ -99,6 +146,8 @@ def compare(document: Document, opened: Opened) -> tuple[list[FieldDiff], list[s
         unsealed = [e.name for e in document.entries if e.ident != SEAL_FIELD and e.name not in sealed_names]
     else:
         visible = [document._by_ident.get(ident) for ident in payload.fields]
+        if payload.version == 1:
+            _values_not_spellings(document, visible, payload.body_sha256 is not None, "format-1")
         sealed_values = [sealed for _, sealed in payload.fields.values()]
         # One comparison for the whole payload; field by field only when something differs.
         if None in visible or dumps(sealed_values) != dumps([e.value for e in visible if e is not None]):
@@ -111,7 +160,10 @@ def compare(document: Document, opened: Opened) -> tuple[list[FieldDiff], list[s
         if payload.syntax != document.syntax:  # TOML and YAML seals are not interchangeable (docs/format.md)
             diffs.append(FieldDiff("(front matter syntax)", 1, payload.syntax, document.syntax))
         if payload.body_sha256 is not None:
-            digest = body_digest(document.body)
+            if payload.version == 1:
+                digest = body_digest(document.body)
+            else:
+                digest = body_digest_v2(document.body, document.closing)
             if digest != payload.body_sha256:
                 diffs.append(
                     FieldDiff("(body)", document.body_line, "sha256:" + payload.body_sha256, "sha256:" + digest, "body")

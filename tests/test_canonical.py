@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 from conftest import CORPUS
@@ -32,31 +33,61 @@ def canon(value_yaml: str) -> str:
         ("hello", "'hello'"),
         ('"it\'s"', "'it''s'"),
         ('"a\\u00e9"', "aé"),
-        ("16", "0x10"),
-        ("16", "020"),  # YAML 1.1 octal
-        ("1000", "1_000"),
-        ("true", "True"),
-        ("true", "yes"),  # YAML 1.1, as PyYAML resolves it
         ("null", "~"),
         ("null", ""),
         ("[1, 2]", "\n  - 1\n  - 2"),
         ("{a: 1, b: 2}", "\n  b: 2\n  a: 1"),
-        ("1.5", "1.50"),
-        ("1.5", "0.15e+1"),
-        (".nan", ".NaN"),
-        (".inf", "+.inf"),
-        ("2020-08-15T08:19:00Z", "2020-08-15 08:19:00 +00:00"),
-        ("2020-08-15T08:19:00Z", "2020-08-15t08:19:00.000Z"),
-        ("2020-08-15T08:19:00+02:00", "2020-08-15 8:19:00 +2"),
         ("2020-08-15", "!!timestamp 2020-8-15"),
         ("|\n  line one\n  line two\n", '"line one\\nline two\\n"'),
         (">-\n  folded\n  text\n", "folded text"),
         ("!!str 1", '"1"'),
         ("!!float 1", "1.0"),
+        ("!!str yes", '"yes"'),
+        ("!!bool yes", "true"),
+        ("10 ways to win", '"10 ways to win"'),
+        ("y", '"y"'),  # a string for PyYAML, Psych and Hugo (only the YAML 1.1 spec says boolean)
+        ("Title:with colon", '"Title:with colon"'),
     ],
 )
 def test_reformatting_is_not_a_change(a: str, b: str) -> None:
     assert canon(a) == canon(b)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("16", "0x10"),
+        ("10", "012"),  # YAML 1.1 octal: 10 for PyYAML, Psych and Hugo; 12 for YAML 1.2
+        ("1000", "1_000"),
+        ("1000", "1,000"),  # an integer for Psych, a string for PyYAML and Hugo
+        ("4800", "1:20:00"),  # base 60 for YAML 1.1, a string for Hugo
+        ("true", "True"),
+        ("true", "yes"),  # true for YAML 1.1 readers, the string "yes" for Hugo
+        ("true", "on"),
+        ("false", "off"),
+        ('"0o12"', "0o12"),  # a string for PyYAML and Psych, 10 for Hugo
+        ('"1e3"', "1e3"),
+        ('"1.0e10"', "1.0e10"),  # a string for YAML 1.1, a float for Hugo
+        ('"TrUe"', "TrUe"),  # true for Psych
+        ('":sym"', ":sym"),  # a Ruby symbol for Psych
+        ("null", "NULL"),
+        ("1.5", "1.50"),
+        ("1.5", "0.15e+1"),
+        ("!!float .nan", ".nan"),
+        ("!!float .inf", "+.inf"),
+        ("2020-08-15T08:19:00Z", "2020-08-15 08:19:00 +00:00"),
+        ("2020-08-15T08:19:00Z", "2020-08-15T08:19:00+00:00"),
+        ("2020-08-15T08:19:00Z", "2020-08-15t08:19:00.000Z"),
+        ("2020-08-15T08:19:00+02:00", "2020-08-15 8:19:00 +2"),
+        ("2020-08-15", "2020-8-15"),
+    ],
+)
+def test_a_spelling_readers_disagree_on_is_bound_by_its_text(a: str, b: str) -> None:
+    """Payload format 2: equal for PyYAML, but some reader reads the two differently (or the
+    second is not the one canonical spelling): the text is bound, so the change is a change."""
+    assert canon(a) != canon(b)
+    assert canon(b) == dumps({"$": "plain", "v": b})
+    assert canon(b) == canon(b)  # unchanged, it verifies
 
 
 @pytest.mark.parametrize(
@@ -95,28 +126,35 @@ def test_crlf_and_bom_do_not_change_values() -> None:
 
 def test_documented_forms() -> None:
     assert canon("1.5") == '{"$":"float","v":"1.5"}'
-    assert canon("1e+100") == '"1e+100"'  # PyYAML (YAML 1.1) needs a dot for a float
-    assert canon("1.0e+100") == '{"$":"float","v":"1e+100"}'
-    assert canon(".nan") == '{"$":"float","v":"nan"}'
-    assert canon("-.inf") == '{"$":"float","v":"-inf"}'
-    assert canon("2001-12-14 21:59:43.10 -5") == '{"$":"timestamp","v":"2001-12-14T21:59:43.1-05:00"}'
+    assert canon("1e+100") == '{"$":"plain","v":"1e+100"}'  # a string for PyYAML, a float for Hugo
+    assert canon("1e+100") != canon("'1e+100'")
+    assert canon("!!float 1.0e+100") == '{"$":"float","v":"1e+100"}'
+    assert canon("!!float .nan") == '{"$":"float","v":"nan"}'
+    assert canon("!!float -.inf") == '{"$":"float","v":"-inf"}'
+    assert canon("-.inf") == '{"$":"plain","v":"-.inf"}'
+    assert canon("!!timestamp 2001-12-14 21:59:43.10 -5") == '{"$":"timestamp","v":"2001-12-14T21:59:43.1-05:00"}'
+    assert canon("2001-12-14T21:59:43.1-05:00") == '{"$":"timestamp","v":"2001-12-14T21:59:43.1-05:00"}'
+    assert canon("yes") == '{"$":"plain","v":"yes"}'
     assert canon("2020-08-15") == '{"$":"date","v":"2020-08-15"}'
     assert canon("!!binary aGVsbG8=") == '{"$":"binary","v":"aGVsbG8="}'
     assert canon("!!set {b, a}") == '{"$":"set","v":["a","b"]}'
     assert canon("!!omap [b: 1, a: 2]") == '{"$":"omap","v":[["b",1],["a",2]]}'
     assert canon("!foo [1]") == '{"$":"tag","t":"!foo","v":[1]}'
     assert canon("{b: 1, a: é}") == '{"a":"é","b":1}'
-    assert canon("{1: a, '1': b, true: c}") == '{"$":"map","v":[["1","b"],[1,"a"],[true,"c"]]}'
+    assert canon("{1: a, '2': b, true: c}") == '{"$":"map","v":[["2","b"],[1,"a"],[true,"c"]]}'
     assert canon("{$: x}") == '{"$":"map","v":[["$","x"]]}'
     assert canon('"tab\\there\\u0001"') == '"tab\\there\\u0001"'
 
 
 def test_typed_keys_never_merge() -> None:
     """In Python 1 == True; in YAML 1, true and "1" are three different keys."""
-    value = canon("{1: a, true: b, '1': c}")
+    value = canon("{1: a, true: b, '2': c}")
     assert value.count("[") - 1 == 3
     with pytest.raises(DocumentError, match="duplicate key 1"):
-        canon("{1: a, 0x1: b}")
+        canon("{1: a, !!int 0x1: b}")
+    # Hugo writes keys as text: 1 and "1" are one key there, so readers would disagree.
+    with pytest.raises(DocumentError, match="one key for some reader"):
+        canon("{1: a, '1': c}")
 
 
 @pytest.mark.parametrize(
@@ -139,8 +177,54 @@ def test_duplicate_keys_are_errors_at_any_depth(text: str) -> None:
 def test_merge_keys_apply_and_explicit_keys_win() -> None:
     values = fm("base: &b {x: 1, y: 2}\nuse:\n  <<: *b\n  y: 3")
     assert values["use"] == '{"x":1,"y":3}'
-    values = fm("a: &a {k: 1}\nb: &b {k: 2}\nuse:\n  <<: [*a, *b]")
-    assert values["use"] == '{"k":1}'  # the first merge source wins
+    values = fm("a: &a {k: 1}\nb: &b {j: 2}\nuse:\n  <<: [*a, *b]")
+    assert values["use"] == '{"j":2,"k":1}'
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        # PyYAML keeps the explicit key; Hugo and Psych apply the merge in document order.
+        ("title: A\n<<: {title: B}", "which a key before it also sets"),
+        ("p:\n  a: 1\n  <<: {a: 2}", "which a key before it also sets"),
+        ("d: &d {title: B}\ntitle: A\n<<: *d", "which a key before it also sets"),
+        ("title: A\n<<: {Title: B}", "which a key before it also sets"),
+        # Psych merges a quoted "<<"; Hugo and PyYAML read a field named "<<".
+        ('title: A\n"<<": {title: B}', "quoted or tagged '<<'"),
+        ("title: A\n'<<': {x: 1}", "quoted or tagged '<<'"),
+        ("a: &a {k: 1}\nb: &b {k: 2}\nuse:\n  <<: [*a, *b]", "two sources of one '<<' merge"),
+        ("<<: {x: 1}\n<<: {y: 2}", "two '<<' merge keys"),
+        ("<<: {title: B}\nTitle: A", "one key for some reader"),
+    ],
+)
+def test_merges_readers_apply_differently_are_refused(text: str, message: str) -> None:
+    with pytest.raises(DocumentError, match=re.escape(message)):
+        fm(text)
+
+
+def test_merges_readers_agree_on_still_work() -> None:
+    assert fm("<<: {title: B, x: 1}\ntitle: A")["title"] == '"A"'  # explicit after the merge wins everywhere
+    assert fm("base: &b {layout: post}\n<<: *b\ntitle: T")["layout"] == '"post"'
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "title: A\n!foo title: B",  # Hugo and Psych ignore the tag
+        "title: A\n!!binary dGl0bGU=: B",  # Psych decodes the key to "title"
+        "title: A\nTitle: B",  # Hugo lower-cases keys
+        "title: A\nTITLE: B",
+        "p:\n  Name: a\n  name: b",  # at any depth
+        "1: a\n'1': b",  # Hugo writes keys as text
+        "3: a\n3.0: b",
+        "10: a\n012: b",  # 012 is 10 for YAML 1.1 readers and Hugo
+        "yes: a\non: b",  # both true for Psych
+    ],
+)
+def test_keys_a_reader_folds_together_are_refused(text: str) -> None:
+    with pytest.raises(DocumentError, match="one key for some reader") as info:
+        fm(text)
+    assert info.value.line is not None and "first at line" in info.value.message
 
 
 def test_alias_bomb_is_refused_quickly() -> None:

@@ -42,13 +42,14 @@ def test_binding_include_exclude_and_body() -> None:
     assert sorted(build(doc, Binding()).field_names()) == ["a", "b", "c"]
     assert build(doc, Binding(include=("a", "b"), exclude=("b",))).field_names() == ["a"]
     assert build(doc, Binding(body=False)).body_sha256 is None
-    assert build(doc, Binding()).body_sha256 == hashlib.sha256(b"body\n").hexdigest()
+    # Format 2: the closing delimiter, LF, the body (CRLF as LF; a lone CR stays).
+    assert build(doc, Binding()).body_sha256 == hashlib.sha256(b"---\nbody\n").hexdigest()
 
 
 def test_non_string_top_level_keys_are_bound_as_a_tagged_map() -> None:
-    doc = parse(b"---\n1: one\ntrue: yes\n'1': str\n---\n")
+    doc = parse(b"---\n1: one\ntrue: yes\n'2': str\n---\n")
     data = encode(build(doc, Binding(body=False)))
-    assert data == b'{"fields":{"$":"map","v":[["1","str"],[1,"one"],[true,true]]},"v":1}'
+    assert data == b'{"fields":{"$":"map","v":[["2","str"],[1,"one"],[true,{"$":"plain","v":"yes"}]]},"v":2}'
     assert len(decode(data).fields) == 3
 
 
@@ -58,7 +59,8 @@ def test_non_string_top_level_keys_are_bound_as_a_tagged_map() -> None:
         (b"\xff", "not UTF-8"),
         (b"{", "not JSON"),
         (b"[]", "not a JSON object"),
-        (b'{"v":2,"fields":{}}', "version 2"),
+        (b'{"v":3,"fields":{}}', "version 3"),
+        (b'{"v":1,"fields":{"a":{"$":"plain","v":"yes"}}}', "format 1 but holds a format-2 value"),
         (b'{"fields":{}}', "no valid format version"),
         (b'{"v":true,"fields":{}}', "no valid format version"),
         (b'{"v":1,"fields":{},"extra":1}', "unknown members: extra"),

@@ -124,14 +124,39 @@ def test_removed_field_and_changed_body_are_reported() -> None:
 
 
 def test_reformatting_keeps_the_seal_valid() -> None:
-    data = sealed(article('title: "T"\ntags: [a, b]\nn: 0x10\nwhen: 2020-08-15T08:19:00Z\n', body="x\n"))
+    data = sealed(article('title: "T"\ntags: [a, b]\nn: 16\nwhen: 2020-08-15T08:19:00Z\nempty: ~\n', body="x\n"))
     reformatted = (
         data.replace(b'title: "T"', b"title: 'T'")
         .replace(b"tags: [a, b]", b"tags:\n  - a\n  - b")
-        .replace(b"n: 0x10", b"n: 16")
-        .replace(b"08:19:00Z", b"08:19:00.000+00:00")
+        .replace(b"n: 16", b"n: !!int 16")
+        .replace(b"empty: ~", b"empty: null")
     )
     assert verify_document(parse(reformatted.replace(b"\n", b"\r\n")), RING).status is Status.OK
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        (b"n: 0x10", b"n: 16"),  # equal for PyYAML, but a spelling is bound where it is not canonical
+        (b"n: 16", b"n: 0x10"),
+        (b"draft: true", b"draft: on"),  # true for YAML 1.1 readers, the string "on" for Hugo
+        (b"draft: true", b"draft: yes"),
+        (b"draft: yes", b"draft: true"),
+        (b"draft: yes", b"draft: 'yes'"),
+        (b"n: 4800", b"n: 1:20:00"),
+        (b"n: 10", b"n: 012"),
+        (b"n: '0o12'", b"n: 0o12"),  # a string for YAML 1.1, 10 for Hugo
+        (b"n: 1000", b"n: 1_000"),
+        (b"when: 2020-08-15T08:19:00Z", b"when: 2020-08-15 08:19:00 +00:00"),
+        (b"when: 2020-08-15 08:19:00 +00:00", b"when: 2020-08-15T08:19:00Z"),
+    ],
+)
+def test_a_change_to_or_from_a_disputed_spelling_is_a_mismatch(before: bytes, after: bytes) -> None:
+    data = sealed(article(before.decode() + "\ntitle: T\n"))
+    assert verify_document(parse(data), RING).status is Status.OK  # unchanged, it verifies
+    report = verify_document(parse(data.replace(before, after)), RING)
+    assert report.status is Status.MISMATCH, report
+    assert [d.name for d in report.fields] == [before.split(b":")[0].decode()]
 
 
 def test_unbound_visible_fields_fail_by_default_warn_or_are_noted() -> None:

@@ -1,8 +1,10 @@
-"""Regenerate securedoc-v1.json: fixed keys, nonces and articles -> exact `secured` values.
+"""Regenerate securedoc-v2.json: fixed keys, nonces and articles -> exact `secured` values.
 
 Run when the format changes (and then bump the format version) or the rules version
 (securedoc.rules.RULES_VERSION, which the fast-path claim in each current-form seal records):
 `python generate.py`.
+securedoc-v1.json holds the vectors of payload format 1, frozen: their seals must keep verifying
+(or be reported clearly where format 1 cannot bind a spelling, see docs/format.md).
 The vectors are what other implementations check themselves against (docs/format.md).
 """
 
@@ -36,7 +38,7 @@ CASES = [
         "name": "current form, CRLF, BOM, an existing seal replaced, typed keys, special floats",
         "key": CURRENT,
         "nonce": bytes(range(12, 24)),
-        "article": "\ufeff---\r\ntitle: Caf\u00e9 \u2713\r\n1: one\r\n'1': string one\r\ntrue: yes\r\n"
+        "article": "\ufeff---\r\ntitle: Caf\u00e9 \u2713\r\n1: one\r\n'2': string two\r\ntrue: yes\r\n"
         'score: .nan\r\nlimit: -.inf\r\nday: 2020-08-15\r\nsecured: "old;value"\r\n---\r\n# Body\r\n',
     },
     {
@@ -69,6 +71,13 @@ CASES = [
         "nonce": bytes(range(48, 64)),
         "legacy": True,
         "article": "---\ntitle: Legacy\nquality: 104\npublishedDateTime: 2020-08-15T08:19:00Z\n---\n",
+    },
+    {
+        "name": "current form, spellings readers disagree on, '...' closing line, lone CR in the body",
+        "key": CURRENT,
+        "nonce": bytes(range(64, 76)),
+        "article": "---\ntitle: Spellings\npublished: yes\ncount: 0x10\nduration: 1:20:00\n"
+        "when: 2020-08-15 08:19:00 +00:00\nsize: 1_000\n...\nline one\rline two\n",
     },
 ]
 
@@ -111,8 +120,8 @@ def main() -> None:
                 "fast_path": fast,
             }
         )
-    (HERE / "securedoc-v1.json").write_text(
-        json.dumps({"format": 1, "vectors": vectors}, indent=2, ensure_ascii=False) + "\n"
+    (HERE / "securedoc-v2.json").write_text(
+        json.dumps({"format": 2, "vectors": vectors}, indent=2, ensure_ascii=False) + "\n"
     )
 
 
