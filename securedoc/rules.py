@@ -31,7 +31,12 @@ from typing import Any
 
 __all__ = ["RULES_VERSION", "settings_fingerprint"]
 
-RULES_VERSION = 3
+# 1: the first fast path. 2: TOML keys fold as Hugo's do, overflowing floats refused. 3: issue 8's
+# verdicts (trust, legacy/unbound/demo policies). 4: the YAML reader-agreement rule
+# (securedoc.readers): disputed plain scalars bound by their text, folded keys and disagreeing
+# merges refused, lines starting with --- refused, payload format 2 (closing delimiter and lone
+# CRs bound in the body digest).
+RULES_VERSION = 4
 
 
 def settings_fingerprint(**settings: Any) -> str:

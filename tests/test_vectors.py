@@ -135,5 +135,6 @@ def test_format_1_seals_keep_verifying_or_are_reported_clearly(vector: dict) -> 
             parse(data)
         assert info.value.line == 4 and info.value.hint
         return
-    report = verify_document(parse(data), Keyring([key]))
+    policy = Policy(binding=Binding(**vector["binding"]))  # the verifier's trusted binding
+    report = verify_document(parse(data), Keyring([key]), policy=policy)
     assert report.status is Status.OK, report
