@@ -214,6 +214,7 @@ def test_merges_readers_agree_on_still_work() -> None:
         "title: A\n!!binary dGl0bGU=: B",  # Psych decodes the key to "title"
         "title: A\nTitle: B",  # Hugo lower-cases keys
         "title: A\nTITLE: B",
+        "title: A\nt\u0130tle: B",  # Go's ToLower (Hugo) makes U+0130 a plain i
         "p:\n  Name: a\n  name: b",  # at any depth
         "1: a\n'1': b",  # Hugo writes keys as text
         "3: a\n3.0: b",

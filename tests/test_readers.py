@@ -63,6 +63,9 @@ ATTACKS = {
     "tagged key": lambda d: d.replace(b"layout: post\n", b"layout: post\n!foo title: Evil\n"),
     "binary key": lambda d: d.replace(b"layout: post\n", b"layout: post\n!!binary dGl0bGU=: Evil\n"),
     "case-folded key": lambda d: d.replace(b"layout: post\n", b"layout: post\nTitle: Evil\n"),
+    "key with a dotted capital I (Go's ToLower makes it 'title')": lambda d: d.replace(
+        b"layout: post\n", "layout: post\nt\u0130tle: Evil\n".encode()
+    ),
     "case-folded nested key": lambda d: d.replace(b"  tags: [a, b]\n", b"  tags: [a, b]\n  Author: Evil\n"),
     # YAML 1.1-only spellings
     "draft: on": lambda d: d.replace(b"draft: true", b"draft: on"),
