@@ -300,3 +300,15 @@ def test_whenever_verify_says_ok_hugo_reads_the_sealed_values(items: list[Any]) 
             case.sealed,
             case.changed,
         )
+
+
+def test_without_ruby_the_oracle_skips_on_a_laptop_and_fails_under_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    import oracles.psych as psych_oracle
+
+    monkeypatch.setattr(psych_oracle.shutil, "which", lambda name: None)
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI must run"):
+        psych_oracle.require_jekyll()
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception, match="apt-get install ruby jekyll"):
+        psych_oracle.require_jekyll()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import KEY_BYTES, LEGACY_BYTES
+from conftest import CORPUS, KEY_BYTES, LEGACY_BYTES
 from joserfc import jwe
 from joserfc.jwk import OctKey
 
@@ -22,6 +22,7 @@ from securedoc.envelope import LegacySeal, format_seal
 from securedoc.errors import DocumentError
 from securedoc.keys import Key, Keyring
 from securedoc.models import Status
+from securedoc.readers import first_plain
 from securedoc.seal import seal_document
 from securedoc.verify import verify_document
 
@@ -211,3 +212,29 @@ def test_resealing_binds_the_spelling() -> None:
     data = v1_seal(b"---\ntitle: T\npublished: yes\n---\nBody\n", {"title": "T", "published": True})
     out = seal_document(parse(data), RING)
     assert out.data is not None and verdict(out.data) == ("ok", "seal matches")
+
+
+# -- what the rule changes on real archives (issue 10, point 5) --------------------------------------
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason=f"the Hugo docs corpus is not at {CORPUS}")
+def test_the_rule_changes_nothing_on_the_hugo_docs_corpus() -> None:
+    """Measured on the 992 pages of hugo-docs (docs/format.md, section 1.2): no page refused, no
+    value bound by its spelling, no `...` closing line, no lone CR; every page's format-1 seal (as
+    securedoc 0.1 made it) still verifies, and a format-2 seal verifies."""
+    pages = sorted(CORPUS.rglob("*.md"))
+    refused = spelled = dots = lone_cr = 0
+    for page in pages:
+        data = page.read_bytes()
+        try:
+            document = parse(data, path=str(page))
+        except DocumentError:
+            refused += 1
+            continue
+        spelled += sum(1 for e in document.entries if first_plain(e.value) is not None or first_plain(e.key))
+        dots += document.closing == b"..."
+        lone_cr += document.body.count(b"\r") != document.body.count(b"\r\n")
+        fields = {e.name: e.value for e in document.entries}
+        if all(type(e.key) is str for e in document.entries) and b"\n---\n" in data:
+            assert verdict(v1_seal(data, fields)) == ("ok", "seal matches"), page
+    assert (len(pages), refused, spelled, dots, lone_cr) == (992, 0, 0, 0, 0)
