@@ -19,7 +19,7 @@ from multiprocessing import Pool
 from pathlib import Path
 
 from securedoc.document import parse
-from securedoc.keys import Key, Keyring, key_to_jwk
+from securedoc.keys import Key, Keyring, key_to_jwk, public_jwk
 from securedoc.seal import seal_document
 
 WORDS = (
@@ -136,6 +136,28 @@ def _make(job: tuple[int, int, bool, str]) -> None:
     path = Path(out) / "content" / rel
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(sealed if sealed is not None else text.encode())
+
+
+BENCH_SIGN_KEY = Key("bench-sign", "Ed25519", hashlib.sha256(b"securedoc benchmark signing key").digest())
+
+
+def _make_signed(job: tuple[int, int, bool, str]) -> None:
+    index, seed, body, out = job
+    rel, text = article(index, seed, body)
+    sealed = seal_document(parse(text.encode()), Keyring([BENCH_SIGN_KEY])).data  # Ed25519: deterministic
+    path = Path(out) / "content" / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(sealed if sealed is not None else text.encode())
+
+
+def generate_signed(out: Path, count: int, seed: int = 1, body: bool = False) -> None:
+    """The same articles as :func:`generate`, signed with the bench signing key (JWS), and only its
+    public key in OUT/keys/public/bench-sign.jwk: what a verifier without secrets holds."""
+    (out / "keys" / "public").mkdir(parents=True, exist_ok=True)
+    (out / "keys" / "public" / "bench-sign.jwk").write_text(json.dumps(public_jwk(BENCH_SIGN_KEY)))
+    with Pool(os.cpu_count()) as pool:
+        for _ in pool.imap_unordered(_make_signed, ((i, seed, body, str(out)) for i in range(count)), chunksize=64):
+            pass
 
 
 def generate(out: Path, count: int, seed: int = 1, body: bool = False) -> None:

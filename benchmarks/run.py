@@ -19,6 +19,9 @@ Measures, on one corpus, in one run:
 * seal-floor   the floor's loop plus a durable write of each file (temp file, fsync, rename,
                folder fsync), on a fresh unsealed copy of the first --seal-count articles;
 * seal-1       `securedoc seal --jobs 1` on a fresh unsealed copy of the same articles.
+* verify-public-1 / verify-public-full-1  `securedoc verify --jobs 1` (and with `--full`) on the
+               same articles signed with an Ed25519 key (JWS), given only its public key
+               (`--key keys/public/bench-sign.jwk`): the pipeline that holds no secret.
 
 The measurements run in interleaved rounds (default 3) and each keeps its best time, because a
 shared machine's speed drifts over minutes; memory keeps the highest peak seen.
@@ -328,7 +331,18 @@ def main() -> None:
         ("seal-floor", [sys.executable, "-c", SEAL_FLOOR, "content"], None, sealing_dir, seal_files),
         ("seal-1", seal + ["--jobs", "1"], 0, sealing_dir, seal_files),
     ]
+    signed_dir = work / "signed"  # the same articles, signed; only the public key beside them
+    public = ["--key", str(Path("keys") / "public" / "bench-sign.jwk")]
+    plan += [
+        ("verify-public-1", verify + ["--jobs", "1"] + public, 0, signed_dir, files),
+        ("verify-public-full-1", verify + ["--jobs", "1", "--full"] + public, 0, signed_dir, files),
+    ]
     plan = [step for step in plan if want(step[0] if step[0] != jobs_name else "verify-N") or want(step[0])]
+    if any(step[0].startswith("verify-public") for step in plan) and not (signed_dir / "content").is_dir():
+        from generate import generate_signed
+
+        print(f"signing {files:,} articles in {signed_dir} ...", flush=True)
+        generate_signed(signed_dir, args.count, body=args.body)
     if any(step[0] in ("verify-warm", "seal-noop") for step in plan):
         fill_verify_cache()
     # The machine's speed drifts over minutes: interleave rounds and keep each one's best time.
@@ -388,6 +402,8 @@ def main() -> None:
     ratio("reformatted: verify / verify --full (speed)", "reformatted-1", "reformatted-full-1")
     ratio("seal, 1 job / seal floor", "seal-1", "seal-floor")
     ratio("warm verify / cold verify", "verify-warm", "verify-1")
+    ratio("verify with a public key (signed) / verify (A256GCM), 1 job", "verify-public-1", "verify-1")
+    ratio("verify --full with a public key / verify --full, 1 job", "verify-public-full-1", "verify-full-1")
     for label, value in ratios.items():
         print(f"  {label}: {value:.2f}")
     extra: dict[str, object] = {"ratios": ratios, "load_average": [min(load or [0]), max(load or [0])]}
