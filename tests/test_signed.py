@@ -676,3 +676,50 @@ def test_signed_seals_through_the_proven_seal_line_edit(monkeypatch: pytest.Monk
     assert verify_document(parse(again.data), Keyring([PUBLIC])).status is Status.OK
     forced = seal_document(parse(again.data), ring, force=True)
     assert forced.data == again.data
+
+
+def test_the_private_signing_key_never_leaks(tmp_path: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The canary of test_leaks, for an Ed25519 private key: never in any output or error text."""
+    from test_leaks import _encodings
+
+    seed = bytes.fromhex("5eed5eedc0ffee0ddba11ad5c0de5eed5ca1ab1eba5eba11decafbadd00dfeed")
+    canary = Key("canary-sign", "Ed25519", seed)
+    needles = _encodings(seed)
+    monkeypatch.chdir(tmp_path)
+    for name in ("SECUREDOC_KEY", "SECUREDOC_KEY_COMMAND", "CI"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SECUREDOC_DEBUG", "1")
+    write_jwk(tmp_path / "keys", canary)
+    write_jwk(tmp_path / "keys", ENC)
+    (tmp_path / "securedoc.yaml").write_text("keys:\n  primary: canary-sign\n")
+    (tmp_path / "content").mkdir()
+    (tmp_path / "content" / "a.md").write_bytes(DOC)
+    (tmp_path / "content" / "b.md").write_bytes(DOC.replace(b"Hello", b"Bye"))
+    bad = {**key_to_jwk(canary), "x": public_jwk(SIGN)["x"]}  # d and x of different keys
+    (tmp_path / "mixed.jwk").write_text(json.dumps(bad))
+    (tmp_path / "cut.jwk").write_text(json.dumps(key_to_jwk(canary))[:-6])
+    runs = [
+        ["keys", "list"],
+        ["keys", "list", "--format", "json"],
+        ["keys", "public", "canary-sign"],
+        ["keys", "public", "canary-sign", "--out", "pub.jwk"],
+        ["seal", "content", "--hide", "secret", "--format", "json"],
+        ["seal", "content", "--force", "-v"],
+        ["verify", "content", "--format", "json"],
+        ["verify", "content", "--key", "pub.jwk", "--format", "github"],
+        ["verify", "content", "--key", "pub.jwk", "--cache", "c"],
+        ["open", "content/a.md", "--format", "json"],
+        ["open", "content/a.md", "--key", "pub.jwk"],
+        ["rotate", "content", "--to", "enc-2026"],
+        ["rotate", "content", "--to", "canary-sign", "--key", "pub.jwk"],
+        ["verify", "content", "--key", "mixed.jwk"],
+        ["verify", "content", "--key", "cut.jwk"],
+        ["seal", "content", "--key", "pub.jwk"],
+    ]
+    failures = 0
+    for args in runs:
+        result = cli(*args)
+        failures += result.exit_code != 0
+        for needle in needles:
+            assert needle not in result.stdout_bytes + result.stderr_bytes, args
+    assert failures >= 5
