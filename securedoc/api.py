@@ -288,8 +288,42 @@ class RunOptions:
     debug: bool = False
     full: bool = False  # verify: no byte fast path (parse and compare every article)
     policy: Policy = DEFAULT_POLICY
+    extensions: tuple[str, ...] | None = None  # None: securedoc.yaml's, else the Markdown set
+    follow_submodules: bool = False
     new_tags: bytearray = field(default_factory=bytearray)  # 16 bytes a tag: flat, not a list
     cleaned: list[str] = field(default_factory=list)
+
+    def markdown_extensions(self) -> tuple[str, ...]:
+        """The file extensions this run checks (lower case, no dot)."""
+        chosen = self.extensions if self.extensions is not None else self.config.extensions
+        return batch.normalize_extensions(chosen)
+
+    def walk(self) -> Iterator[batch.Item]:
+        """The files and problems under the paths given (see :func:`securedoc.batch.discover`)."""
+        return batch.discover(
+            self.paths,
+            exclude=batch.compile_globs(self.config.exclude),
+            base=self.config.root,
+            follow_symlinks=self.follow_symlinks,
+            extensions=self.markdown_extensions(),
+            links_by_name=self.command == "verify",
+            follow_submodules=self.follow_submodules,
+        )
+
+    def changed_items(self) -> list[batch.Item]:
+        """``--changed``: what git reports as changed under the paths (see :mod:`securedoc.changes`)."""
+        from . import changes  # only for --changed: keeps start-up short (subprocess)
+
+        assert self.changed is not None
+        return changes.changed_items(
+            self.changed,
+            self.paths,
+            extensions=self.markdown_extensions(),
+            exclude=batch.compile_globs(self.config.exclude),
+            base=self.config.root,
+            follow_symlinks=self.follow_symlinks,
+            follow_submodules=self.follow_submodules,
+        )
 
 
 def _cache_settings(options: RunOptions, config: Config) -> dict[str, Any]:
@@ -324,34 +358,10 @@ def _cache_settings(options: RunOptions, config: Config) -> dict[str, Any]:
 
 def changed_files(rev: str, paths: Sequence[str]) -> list[str]:
     """Markdown files git reports as changed since ``rev`` (working tree and index), plus untracked ones,
-    restricted to ``paths``. Deleted files are left out."""
+    restricted to ``paths``. Deleted files are left out. See :mod:`securedoc.changes`."""
+    from . import changes  # only for --changed: keeps start-up short (subprocess)
 
-    import subprocess  # only for --changed: keeps start-up short
-
-    def git(*args: str) -> str:
-        try:
-            done = subprocess.run(["git", *args], capture_output=True, text=True, check=False)
-        except FileNotFoundError:
-            raise UsageError("--changed needs git, which is not installed") from None
-        if done.returncode != 0:
-            message = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "git failed"
-            raise UsageError(f"--changed: {message}", hint="run it inside a git repository, with a valid revision")
-        return done.stdout
-
-    top = Path(git("rev-parse", "--show-toplevel").strip())
-    names = git("diff", "--name-only", "--no-renames", "-z", rev, "--").split("\0")
-    names += git("ls-files", "--others", "--exclude-standard", "-z").split("\0")
-    cwd = Path.cwd().resolve()
-    roots = [Path(p).resolve() for p in paths] or [cwd]
-    result = []
-    for name in sorted(set(filter(None, names))):
-        full = (top / name).resolve() if not os.path.isabs(name) else Path(name)
-        if not full.name.lower().endswith(batch.MARKDOWN_SUFFIXES) or not full.is_file():
-            continue
-        if not any(full == root or root in full.parents for root in roots):
-            continue
-        result.append(os.path.relpath(full, cwd))
-    return result
+    return changes.changed_paths(rev, paths)
 
 
 def run(options: RunOptions) -> Iterator[Report]:
@@ -397,14 +407,9 @@ def run(options: RunOptions) -> Iterator[Report]:
     if tuple(options.paths) == (STDIN,):
         items: Iterable[batch.Item] = [batch.Item(STDIN)]  # read in this process, once
     elif options.changed is not None:
-        items = (batch.Item(p) for p in changed_files(options.changed, options.paths))
+        items = options.changed_items()
     else:
-        items = batch.discover(
-            options.paths,
-            exclude=batch.compile_globs(config.exclude),
-            base=config.root,
-            follow_symlinks=options.follow_symlinks,
-        )
+        items = options.walk()
     if options.command != "verify" and not options.dry_run:
         items = _cleaning(items, options.cleaned)
     jobs = 1 if tuple(options.paths) == (STDIN,) else options.jobs or config.jobs
@@ -444,14 +449,5 @@ def count_files(options: RunOptions) -> int:
     if tuple(options.paths) == (STDIN,):
         return 1
     if options.changed is not None:
-        return len(changed_files(options.changed, options.paths))
-    config = options.config
-    return sum(
-        1
-        for _ in batch.discover(
-            options.paths,
-            exclude=batch.compile_globs(config.exclude),
-            base=config.root,
-            follow_symlinks=options.follow_symlinks,
-        )
-    )
+        return len(options.changed_items())
+    return sum(1 for _ in options.walk())

@@ -1,9 +1,10 @@
 """Whole archives: find the files, map a Task over them in parallel, in order, in bounded memory.
 
-* :func:`discover` walks the paths given (files and folders, recursively), yields ``*.md`` and
-  ``*.markdown`` files in a stable sorted order, skips hidden folders (``.git`` included) and
-  excluded paths, and does not follow links to folders unless asked. A path that does not exist
-  becomes an error for that path; the walk goes on.
+* :func:`discover` walks the paths given (files and folders, recursively), yields the Markdown files
+  (the extensions Hugo and Jekyll render, or the configured set) in a stable sorted order, skips
+  hidden names (``.git`` included) and excluded paths. Whatever else it meets that a site
+  generator could render (a link to a folder, a submodule, a file outside the set that opens with
+  front matter) becomes an error for that path, as does a path that does not exist; the walk goes on.
 * :func:`map_ordered` runs a Task over the files with a pool of worker processes, a bounded number
   of chunks in flight, and yields results in input order, so memory does not grow with the archive.
   A worker that dies (killed, out of memory) costs its chunk, which is reported, not the run.
@@ -14,6 +15,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import stat
 import sys
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
@@ -22,7 +24,7 @@ from itertools import chain, islice
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import FileAccessError, SecuredocError
+from .errors import CoverageError, FileAccessError, SecuredocError
 from .jobs import Result, Task, run
 from .models import Report, Status
 from .verify import error_report
@@ -30,9 +32,20 @@ from .verify import error_report
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
-__all__ = ["Item", "discover", "map_ordered", "default_jobs", "compile_globs", "MARKDOWN_SUFFIXES"]
+__all__ = [
+    "Item",
+    "discover",
+    "map_ordered",
+    "default_jobs",
+    "compile_globs",
+    "MARKDOWN_SUFFIXES",
+    "DEFAULT_EXTENSIONS",
+]
 
-MARKDOWN_SUFFIXES = (".md", ".markdown")
+# The Markdown extensions the site generators render: Hugo's Markdown content format (md, markdown,
+# mdown) and Jekyll's default `markdown_ext` (markdown, mkdown, mkdn, mkd, md); compared without case.
+DEFAULT_EXTENSIONS = ("md", "markdown", "mdown", "mkdown", "mkdn", "mkd")
+MARKDOWN_SUFFIXES = tuple("." + ext for ext in DEFAULT_EXTENSIONS)
 
 
 @dataclass(frozen=True)
@@ -111,8 +124,71 @@ def compile_globs(patterns: Sequence[str]) -> re.Pattern[str] | None:
     return re.compile("(?:" + "|".join(parts) + r")(?:/.*)?\Z") if parts else None
 
 
-def _is_markdown(name: str) -> bool:
-    return name.lower().endswith(MARKDOWN_SUFFIXES)
+def normalize_extensions(extensions: Iterable[str] | None) -> tuple[str, ...]:
+    """Extensions as securedoc compares them: lower case, without the dot (default: the Markdown set)."""
+    if extensions is None:
+        return DEFAULT_EXTENSIONS
+    return tuple(dict.fromkeys(ext.strip().lstrip(".").lower() for ext in extensions if ext.strip().lstrip(".")))
+
+
+def suffixes(extensions: Iterable[str] | None = None) -> tuple[str, ...]:
+    """``('.md', '.markdown', ...)`` for ``str.endswith`` (callers lower-case the name)."""
+    return tuple("." + ext for ext in normalize_extensions(extensions))
+
+
+def _is_markdown(name: str, ends: tuple[str, ...] = MARKDOWN_SUFFIXES) -> bool:
+    return name.lower().endswith(ends)
+
+
+_FRONT_MATTER = re.compile(rb"\A(?:\xef\xbb\xbf)?(?:---|\+\+\+)[ \t]*\r?\n")
+
+
+def opens_with_front_matter(path: str) -> bool:
+    """Whether a file starts like a page: a ``---`` (YAML) or ``+++`` (TOML) line, after a BOM."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
+    except OSError:
+        return False
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return False
+        head = os.read(fd, 64)
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+    return _FRONT_MATTER.match(head) is not None
+
+
+def _outside_set(path: str, name: str) -> CoverageError:
+    ext = os.path.splitext(name)[1] or "(no extension)"
+    return CoverageError(
+        f"opens with front matter like a page, but '{ext}' is not one of the Markdown extensions checked",
+        path=path,
+        hint="site generators may render it: add the extension to `extensions` in securedoc.yaml "
+        "(or --extensions) to check it, or exclude the file",
+    )
+
+
+def _folder_link(path: str) -> CoverageError:
+    return CoverageError(
+        f"is a symbolic link to the folder {os.path.realpath(path)}; its files would not be checked",
+        path=path,
+        hint="site generators follow such links: pass --follow-symlinks to check the files in it, or exclude the path",
+    )
+
+
+def _submodule(path: str) -> CoverageError:
+    return CoverageError(
+        "is a git submodule or another repository inside the paths given; its files would not be checked",
+        path=path,
+        hint="pass --follow-submodules to check the files in it, or exclude the path",
+    )
+
+
+def is_repository(folder: str) -> bool:
+    """Whether a folder is the top of a git work tree (a submodule has a ``.git`` file)."""
+    return os.path.lexists(os.path.join(folder, ".git"))
 
 
 def discover(
@@ -121,9 +197,22 @@ def discover(
     exclude: re.Pattern[str] | None = None,
     base: Path | None = None,
     follow_symlinks: bool = False,
+    extensions: Iterable[str] | None = None,
+    links_by_name: bool = False,
+    follow_submodules: bool = False,
 ) -> Iterator[Item]:
-    """The files under ``paths``, sorted, each once. Missing paths become error items."""
+    """The files under ``paths``, sorted, each once. Missing paths become error items.
+
+    Nothing under the paths escapes silently: a link to a folder (unless ``follow_symlinks``), a
+    submodule or nested repository (unless ``follow_submodules``), and a file outside the
+    Markdown ``extensions`` that opens with front matter become error items; only excluded paths
+    and hidden names (``.git``, ``.github``..., which the site generators do not render either)
+    are left out. With ``links_by_name`` (verify), a Markdown-named link to a file is a file of
+    its own, checked under its own name whatever its target; otherwise (seal, rotate) a link to a
+    file inside the tree is left to that file.
+    """
     base_dir = str((base or Path.cwd()).resolve())
+    ends = suffixes(extensions)
     # Remembering every file would make memory grow with the archive. A file can only come twice
     # through a link or when the paths given overlap, so only then is it remembered.
     seen: set[str] = set()
@@ -172,18 +261,32 @@ def discover(
                 continue
             if is_dir:
                 if is_link and not follow_symlinks:
-                    continue  # a link to a folder: not followed (loops, and writes outside the tree)
+                    yield Item(path, _folder_link(path))
+                    continue
+                if not follow_submodules and is_repository(path):
+                    yield Item(path, _submodule(path))
+                    continue
                 real = os.path.realpath(path) if is_link else os.path.join(real_folder, entry.name)
                 if real in visited:
                     continue
                 yield from walk(path, real, visited | {real}, top)
-            elif _is_markdown(entry.name):
+            elif _is_markdown(entry.name, ends):
                 if is_link and not os.path.exists(path):
                     yield Item(path, FileAccessError("is a broken symbolic link", path=path))
+                elif is_link and links_by_name:
+                    # Its own page for the site generator: checked under its own name.
+                    if once(path, os.path.join(real_folder, entry.name)):
+                        yield Item(path)
                 elif is_link and os.path.realpath(path).startswith(top + os.sep):
-                    continue  # a link to a file in this tree: the file is visited under its own name
+                    target = os.path.realpath(path)
+                    if _is_markdown(os.path.basename(target), ends) and not excluded(target):
+                        continue  # a link to a file in this tree: the file is visited under its own name
+                    if once(path, None):
+                        yield Item(path)
                 elif once(path, None if is_link else os.path.join(real_folder, entry.name)):
                     yield Item(path)
+            elif opens_with_front_matter(path):
+                yield Item(path, _outside_set(path, entry.name))
 
     for given in paths:
         if not os.path.lexists(given):
@@ -199,8 +302,13 @@ def discover(
             yield from walk(given, top, frozenset({top}), top)
         elif not os.path.exists(given):
             yield Item(given, FileAccessError("is a broken symbolic link", path=given))
-        elif not excluded(given) and once(given):
+        elif not excluded(given) and (once(given, _name_identity(given)) if links_by_name else once(given)):
             yield Item(given)
+
+
+def _name_identity(path: str) -> str:
+    """A file's name made absolute through its folder's real path (a link stays itself)."""
+    return os.path.join(os.path.realpath(os.path.dirname(os.path.abspath(path))), os.path.basename(path))
 
 
 # -- parallel map --------------------------------------------------------------------------------

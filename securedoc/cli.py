@@ -20,6 +20,7 @@ import yaml
 from click.shell_completion import CompletionItem
 
 from . import __version__, api, escape, streams
+from .batch import DEFAULT_EXTENSIONS
 from .canonical import to_python
 from .config import Config, env_flag, find_config, load_config
 from .document import DEFAULT_LIMITS, parse
@@ -217,8 +218,40 @@ def key_options(f: F) -> F:
     return f
 
 
+def _to_meta(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """Options every batch command shares, kept out of the commands' signatures (see _coverage)."""
+    ctx.meta[f"securedoc.{param.name}"] = value
+    return value
+
+
+def _coverage(options: api.RunOptions) -> None:
+    """Apply the walk options (--extensions, --follow-submodules) to a batch run."""
+    meta = click.get_current_context().meta
+    extensions = meta.get("securedoc.extensions")
+    if extensions:
+        options.extensions = tuple(ext for item in extensions for ext in item.split(",") if ext.strip())
+    options.follow_submodules = bool(meta.get("securedoc.follow_submodules"))
+
+
 def batch_options(formats: tuple[str, ...] = FORMATS, *, cache: bool = True) -> Callable[[F], F]:
     def decorate(f: F) -> F:
+        f = click.option(
+            "--follow-submodules",
+            is_flag=True,
+            expose_value=False,
+            callback=_to_meta,
+            help="Check the articles inside git submodules and nested repositories (otherwise such a "
+            "folder under the paths fails the run).",
+        )(f)
+        f = click.option(
+            "--extensions",
+            metavar="LIST",
+            multiple=True,
+            expose_value=False,
+            callback=_to_meta,
+            help="File extensions to check, comma-separated, replacing the default set "
+            f"({','.join(DEFAULT_EXTENSIONS)}) and securedoc.yaml's `extensions`.",
+        )(f)
         f = click.option(
             "--follow-symlinks",
             is_flag=True,
@@ -337,6 +370,7 @@ def _execute(
     trusted: Resolved | None = None,
 ) -> int:
     """Run a batch, stream the reports through a renderer, print the summary, return the exit code."""
+    _coverage(options)
     out = sys.stdout
     err = sys.stderr
     renderer = make_renderer(fmt, out, unsealed=unsealed, verbose=verbose)  # type: ignore[arg-type]
@@ -366,7 +400,14 @@ def _execute(
     if not quiet and fmt != "github":
         _stderr(summary.line())
     if summary.files == 0 and not quiet:
-        _warn("no Markdown files (*.md, *.markdown) found in the paths given")
+        if options.changed is not None:
+            _stderr(
+                "securedoc: nothing to check: git reports no changed articles under the paths given "
+                f"since {options.changed}"
+            )
+        else:
+            kinds = ", ".join(f"*.{ext}" for ext in options.markdown_extensions())
+            _warn(f"no Markdown files ({kinds}) found in the paths given")
     return 1 if summary.failed else 0
 
 
@@ -508,7 +549,7 @@ def seal(
     """Seal articles: encrypt (or, with a signing key, sign) a payload of their fields into
     `secured`, changing nothing else.
 
-    PATHS are files and folders (searched recursively for *.md and *.markdown). An article whose
+    PATHS are files and folders (searched recursively for Markdown files). An article whose
     seal is already current is left untouched (same bytes, same time stamp) unless --force. A seal
     that cannot be opened is never replaced without --force: it may hold hidden fields.
     `seal -` seals standard input to standard output; --output FILE writes a sealed copy.
@@ -587,7 +628,8 @@ def seal(
     is_flag=False,
     flag_value="HEAD",
     default=None,
-    help="Only Markdown files git reports as changed since REV (default HEAD), and new ones. "
+    help="Only what git reports as changed since REV (default HEAD), untracked files included, "
+    "named from the repository's top: links are checked under their own names, a changed submodule fails. "
     "Write --changed=REV, or put --changed after the paths.",
 )
 @click.option("--no-cache", is_flag=True, help="Ignore the cache configured in securedoc.yaml.")
@@ -626,7 +668,10 @@ def verify(
 ) -> None:
     """Check that sealed articles still match their seals, naming every field that differs.
 
-    PATHS are files and folders (recursively, *.md and *.markdown; hidden folders skipped).
+    PATHS are files and folders, searched recursively for the Markdown extensions Hugo and Jekyll
+    render (.md .markdown .mdown .mkdown .mkdn .mkd; hidden names skipped). Anything else under them
+    that a site generator could render (a link to a folder, a submodule, a page with another
+    extension) fails the run unless excluded. Put `--` before PATHS in scripts and hooks.
     Exit 0 only when every article is ok.
     """
     if not paths:

@@ -24,6 +24,7 @@ Unknown settings are errors, so a typo never silently does nothing.
     unbound: error               # error | warn | ignore: visible fields the seal does not bind
     cache: null                  # folder for the verification cache (off by default)
     exclude: ["drafts/**"]       # paths (globs, relative to the root) that are never visited
+    extensions: [md, markdown, mdown, mkdown, mkdn, mkd]   # the files checked (this is the default)
     jobs: null                   # worker processes (default: the number of cores)
     limits:
       max_file_size: 33554432
@@ -61,6 +62,7 @@ _SCHEMA: dict[str, Any] = {
     "unbound": ("error", "warn", "ignore"),
     "cache": str,
     "exclude": list,
+    "extensions": list,
     "jobs": int,
     "limits": {"max_file_size": int, "max_front_matter": int, "max_expansion": int, "max_depth": int},
 }
@@ -87,6 +89,7 @@ class Config:
     unbound: UnboundPolicy = "error"
     cache: Path | None = None
     exclude: tuple[str, ...] = ()
+    extensions: tuple[str, ...] | None = None  # None: the Markdown extensions Hugo and Jekyll render
     jobs: int | None = None
     limits: Limits = field(default_factory=Limits)
 
@@ -149,6 +152,7 @@ def _from_mapping(data: dict[str, Any], source: Path) -> Config:
         unbound=data.get("unbound") or "error",
         cache=(root / cache) if cache else None,
         exclude=tuple(data.get("exclude") or ()),
+        extensions=tuple(data["extensions"]) if data.get("extensions") is not None else None,
         jobs=data.get("jobs"),
         limits=Limits(
             max_file_size=limits.get("max_file_size") or defaults.max_file_size,

@@ -22,6 +22,7 @@ __all__ = [
     "PayloadError",
     "WriteError",
     "RefusedError",
+    "CoverageError",
 ]
 
 
@@ -140,3 +141,8 @@ class WriteError(FileAccessError):
 
 class RefusedError(SecuredocError):
     """securedoc would not do what was asked, to avoid losing or laundering data."""
+
+
+class CoverageError(FileAccessError):
+    """Something under the paths given that a site generator may render but securedoc would not
+    check (a link to a folder, a submodule, a page outside the Markdown extensions): it fails the run."""

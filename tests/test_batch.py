@@ -36,8 +36,10 @@ def rel(items: list[Item], root: Path) -> list[str]:
 def test_discovery_is_sorted_recursive_and_skips_hidden(tmp_path: Path) -> None:
     make_tree(tmp_path)
     items = list(discover([str(tmp_path)]))
-    assert rel(items, tmp_path) == ["A.MD", "a.markdown", "b.md", "drafts/d.md", "sub/deeper/y.md", "sub/z.md"]
-    assert all(i.error is None for i in items)
+    names = ["A.MD", "a.markdown", "b.md", "drafts/d.md", "notes.txt", "sub/deeper/y.md", "sub/z.md"]
+    assert rel(items, tmp_path) == names
+    # notes.txt opens with front matter but is not Markdown-named: reported, not skipped.
+    assert [rel([i], tmp_path)[0] for i in items if i.error is not None] == ["notes.txt"]
 
 
 def test_excludes_missing_paths_and_duplicates(tmp_path: Path) -> None:
@@ -46,7 +48,7 @@ def test_excludes_missing_paths_and_duplicates(tmp_path: Path) -> None:
     items = list(
         discover([str(tmp_path), str(tmp_path / "b.md"), str(tmp_path / "nope")], exclude=exclude, base=tmp_path)
     )
-    assert rel(items, tmp_path) == ["A.MD", "a.markdown", "b.md", "sub/z.md", "nope"]
+    assert rel(items, tmp_path) == ["A.MD", "a.markdown", "b.md", "notes.txt", "sub/z.md", "nope"]
     assert items[-1].error is not None and "no such file" in items[-1].error.message
     explicit = list(discover([str(tmp_path / "notes.txt")]))
     assert len(explicit) == 1 and explicit[0].error is None  # an explicit file is taken as it is

@@ -7,6 +7,7 @@ registry), so this test takes a minute the first time; it is marked slow but run
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -27,6 +28,7 @@ def test_hook_file_is_well_formed() -> None:
     for hook in hooks:
         assert hook["language"] == "python" and hook["entry"].startswith("securedoc ")
         # pre-commit appends file names after the entry: `--` keeps them from being read as options.
+        assert re.search(hook["files"], "a/b.MDOWN") and not re.search(hook["files"], "a.txt")
         assert hook["entry"].endswith(" --")
 
 
