@@ -28,6 +28,7 @@ errors or logs.
 from __future__ import annotations
 
 import base64
+import errno
 import hashlib
 import hmac
 import json
@@ -504,18 +505,104 @@ def load_key_env(name: str, environ: Mapping[str, str] | None = None) -> list[Ke
     return keys_from_jwk_text(text, f"${name}")
 
 
+_KEY_TEMP = re.compile(r"^\.[A-Za-z0-9][A-Za-z0-9._-]{0,63}\.jwk\.(?P<pid>\d+)\.[0-9a-f]{12}\.tmp$")
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_key_temps(folder: Path) -> list[Path]:
+    """Remove temporary key files (``.KID.jwk.PID.RANDOM.tmp``) left by a ``keys new`` or ``keys
+    import`` that was killed: they hold key material. Returns what was removed."""
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        match = _KEY_TEMP.match(entry.name)
+        if match is None or (int(match.group("pid")) != os.getpid() and _pid_alive(int(match.group("pid")))):
+            continue
+        try:
+            os.unlink(entry.path)
+            removed.append(Path(entry.path))
+        except OSError:
+            pass
+    return removed
+
+
+def _link_anonymous(folder: Path, data: bytes, target: Path) -> bool:
+    """Write ``data`` to an unnamed file in ``folder`` (Linux O_TMPFILE) and give it the name
+    ``target``: until then no name exists, so a process killed at any moment leaves nothing that
+    can be read or staged. False when the system cannot (the caller falls back to a named file)."""
+    flag = getattr(os, "O_TMPFILE", None)
+    if flag is None or not os.path.isdir("/proc/self/fd"):
+        return False
+    try:
+        fd = os.open(folder, flag | os.O_WRONLY | os.O_CLOEXEC, 0o600)
+    except OSError:
+        return False  # the file system has no unnamed files (EOPNOTSUPP, EISDIR on old kernels)
+    try:
+        os.fchmod(fd, 0o600)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)
+        error = _linkat_fd(fd, target)  # atomic, and fails if the target exists
+        if error == errno.EEXIST:
+            raise KeyringError(f"{target} already exists; securedoc never overwrites a key file")
+        if error:
+            return False
+    finally:
+        os.close(fd)
+    return True
+
+
+def _linkat_fd(fd: int, target: Path) -> int:
+    """linkat(2) an open unnamed file to ``target`` through /proc (no privilege needed); 0 or errno.
+    (os.link cannot: it does not pass AT_SYMLINK_FOLLOW for the /proc link.)"""
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        linkat = libc.linkat
+    except (OSError, AttributeError):
+        return errno.ENOSYS
+    at_fdcwd, at_symlink_follow = -100, 0x400
+    source = f"/proc/self/fd/{fd}".encode()
+    if linkat(at_fdcwd, source, at_fdcwd, os.fsencode(target), at_symlink_follow) == 0:
+        return 0
+    return ctypes.get_errno() or errno.EIO
+
+
 def write_key_file(key: Key, folder: Path) -> Path:
-    """Write ``folder/KID.jwk`` with mode 0600, atomically, never overwriting an existing file."""
+    """Write ``folder/KID.jwk`` with mode 0600, atomically, never overwriting an existing file.
+
+    The key is written to an unnamed file that gets its name only when complete (O_TMPFILE), so a
+    run killed at any point leaves no copy of the key behind; where the system cannot do that, a
+    named temporary file is used and removed, and one left by a killed run is removed by the next.
+    """
     if not valid_kid_for_file(key.kid):
         raise KeyringError(
             f"'{key.kid}' cannot be a key file name",
             hint="use letters, digits, '.', '_' and '-' (up to 64), starting with a letter or digit",
         )
     folder.mkdir(parents=True, exist_ok=True)
+    remove_stale_key_temps(folder)
     target = folder / f"{key.kid}.jwk"
     if target.exists() or target.is_symlink():
         raise KeyringError(f"{target} already exists; securedoc never overwrites a key file")
     text = json.dumps(key_to_jwk(key), indent=2) + "\n"
+    if _link_anonymous(folder, text.encode("ascii"), target):
+        _fsync_folder(folder)
+        return target
     temp = folder / f".{key.kid}.jwk.{os.getpid()}.{random_bytes(6).hex()}.tmp"
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
     try:
@@ -534,6 +621,7 @@ def write_key_file(key: Key, folder: Path) -> Path:
             os.unlink(temp)
         except FileNotFoundError:
             pass
+    _fsync_folder(folder)
     return target
 
 
@@ -562,6 +650,19 @@ def write_public_key_file(key: Key, target: Path) -> Path:
         except FileNotFoundError:
             pass
     return target
+
+
+def _fsync_folder(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 @dataclass(frozen=True)
