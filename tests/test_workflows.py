@@ -272,3 +272,12 @@ def test_action_verifies_a_pull_request_against_its_base(tmp_path: Path, key: Ke
     done = action()
     assert done.returncode != 0
     assert "::error file=content/a.md,line=" in done.stdout and "quality" in done.stdout
+
+
+def test_documented_verify_step_trusts_the_base_and_ends_options() -> None:
+    workflow = yaml.safe_load(documented_workflows()[".github/workflows/securedoc.yml"])
+    steps = [s for job in workflow["jobs"].values() for s in job["steps"] if "securedoc verify" in str(s.get("run"))]
+    assert steps, "the workflow runs securedoc verify"
+    for step in steps:
+        assert '--trust "$TRUST"' in step["run"] and " -- " in step["run"]
+        assert "pull_request.base.sha" in step["env"]["TRUST"]
