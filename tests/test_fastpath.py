@@ -551,3 +551,28 @@ def test_every_policy_fast_equals_full(tmp_path: Path) -> None:
                 direct, full = reports(data, tmp_path, ring=ring, policy=policy)
                 if data in (sealed, hidden):
                     assert direct is not None, (policy, full)
+
+
+def test_rotate_writes_the_claim_too(tmp_path: Path) -> None:
+    from securedoc.seal import rotate_document
+
+    data = seal(article("title: Hello\nn: 12\n"), key=OTHER)
+    out = rotate_document(parse(data), RING, KEY)
+    assert out.data is not None and fastpath.CLAIM in _header(out.data)
+    direct, full = reports(out.data, tmp_path)
+    assert direct is not None and full.status is Status.OK and full.kid == KEY.kid
+
+
+def test_verify_full_on_the_command_line(project: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """`verify` and `verify --full` print the same reports; only --full parses every article."""
+    content = project / "content"
+    (content / "changed.md").write_bytes(article("title: Hello\nn: 12\n"))
+    assert cli("seal", "content", "--force", "-q").exit_code == 0
+    changed = content / "changed.md"
+    changed.write_bytes(changed.read_bytes().replace(b"n: 12", b"n: 13"))
+    fast = cli("verify", "content", "--format", "json", "--jobs", "1")
+    full = cli("verify", "content", "--format", "json", "--jobs", "1", "--full")
+    assert fast.exit_code == full.exit_code == 1
+    lines = [[line for line in r.output.splitlines() if line.startswith("{")] for r in (fast, full)]
+    assert lines[0] == lines[1] and len(lines[0]) == 2
+    assert '"status":"mismatch"' in fast.output and '"status":"ok"' in fast.output
