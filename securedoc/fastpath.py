@@ -22,7 +22,10 @@ alike. docs/format.md ("The fast path") and docs/security.md give the argument a
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
+import json
 from typing import Any
 
 from . import envelope
@@ -82,6 +85,28 @@ def claim(blank: bytes, at: int, settings: str) -> dict[str, Any]:
     return {"h": digest(blank, at, at), "r": RULES_VERSION, "s": settings}
 
 
+def _peek_claim(data: bytes, start: int, end: int) -> object:
+    """The claim in the seal's header segment, read loosely (the strict parse comes after)."""
+    dot = data.find(b".", start, end)
+    if dot < 0 or dot - start > 4096:
+        return None
+    try:
+        header = json.loads(base64.urlsafe_b64decode(data[start:dot] + b"=" * (-(dot - start) % 4)))
+    except (ValueError, binascii.Error, RecursionError):
+        return None
+    return header.get(CLAIM) if isinstance(header, dict) else None
+
+
+def _claim_matches(bound: object, data: bytes, start: int, end: int, settings: str) -> bool:
+    return (
+        isinstance(bound, dict)
+        and type(bound.get("r")) is int
+        and bound.get("r") == RULES_VERSION
+        and bound.get("s") == settings
+        and bound.get("h") == digest(data, start, end)
+    )
+
+
 def verify_bytes(
     data: bytes,
     keyring: Keyring,
@@ -102,20 +127,16 @@ def verify_bytes(
     if span is None:
         return None
     start, end = span
+    # A changed file fails here, cheaply: only the header segment is decoded before the digest.
+    if not _claim_matches(_peek_claim(data, start, end), data, start, end, settings):
+        return None
     try:
         seal = envelope.parse(data[start:end].decode("ascii"))
     except (UnicodeDecodeError, MalformedSeal):
         return None
     if not isinstance(seal, envelope.JweSeal | envelope.JwsSeal):
         return None
-    bound = seal.header.get(CLAIM)
-    if (
-        not isinstance(bound, dict)
-        or type(bound.get("r")) is not int
-        or bound.get("r") != RULES_VERSION
-        or bound.get("s") != settings
-        or bound.get("h") != digest(data, start, end)
-    ):
+    if not _claim_matches(seal.header.get(CLAIM), data, start, end, settings):
         return None
     # Decrypting (a JWE) or checking the signature (a JWS) authenticates the header, and with it the
     # claim: only a key holder's seal (for a JWS, the private key's) can say that these bytes passed.
