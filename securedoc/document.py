@@ -523,6 +523,10 @@ def _key_layout(text: str, root: MappingNode) -> tuple[int, bool]:
 def _canonical_hint(message: str) -> str:
     if message.startswith("duplicate key"):
         return "remove one of the two: different readers would pick different values"
+    if "one key for some reader" in message:
+        return "remove or rename one of the two keys: Hugo lower-cases keys, Hugo and Psych ignore tags"
+    if "'<<'" in message:
+        return "write the merged keys out, or put the '<<' line before every key that overrides it"
     if "alias" in message:
         return "expand the aliases by hand, or raise limits.max_expansion if this is genuine"
     if "levels deep" in message:

@@ -147,6 +147,7 @@ def test_refusals_say_file_line_what_and_how(text: bytes, line: int, words: str)
         parse(text, path="a.md")
     error = info.value
     assert error.path == "a.md" and error.line == line and words in error.message and error.hint
+    assert "fix the value" not in error.hint  # the hint says how to write it unambiguously
     assert "Traceback" not in error.diagnostics()
 
 
