@@ -20,6 +20,7 @@ from .errors import DocumentError, KeyringError, MalformedSeal, PayloadError, Se
 from .keys import Key, Keyring
 from .models import Report, Status
 from .payload import DEFAULT_BINDING, Binding, Hidden, LegacyPayload, Payload, build, legacy_plaintext
+from .readers import key_folds
 from .sealing import (
     Opened,
     form_of,
@@ -80,6 +81,15 @@ def _require_block(document: Document) -> None:
 def _seal_edit(document: Document, value: str) -> tuple[int, int, str]:
     entry = document.seal_entry
     if entry is None:
+        for other in document.entries:
+            if other.key_node is not None and SEAL_FIELD in key_folds(other.key_node):
+                raise DocumentError(
+                    f"the field '{other.name}' is one key with '{SEAL_FIELD}' for Hugo, which lower-cases keys: "
+                    "a seal next to it would make the article ambiguous",
+                    path=document.path,
+                    line=other.line,
+                    hint=f"rename the field '{other.name}' (or write it '{SEAL_FIELD}' if it is an old seal)",
+                )
         at = document.seal_insert_at()
         newline = document.newline_before(at) if at else document.newline
         return at, at, _seal_line(document, value, newline)

@@ -239,3 +239,13 @@ def test_the_rule_changes_nothing_on_the_hugo_docs_corpus() -> None:
         if all(type(e.key) is str for e in document.entries) and b"\n---\n" in data:
             assert verdict(v1_seal(data, fields)) == ("ok", "seal matches"), page
     assert (len(pages), refused, spelled, dots, lone_cr) == (992, 0, 0, 0, 0)
+
+
+@pytest.mark.parametrize("name", ["Secured", "SECURED", "secuRed", "!foo secured"])
+def test_seal_refuses_a_field_that_folds_into_the_seal_field(name: str) -> None:
+    """Found by the fuzzer: appending `secured:` next to `Secured:` would make the article ambiguous."""
+    data = f"---\ntitle: T\n{name}: x\n---\nBody\n".encode()
+    with pytest.raises(DocumentError) as info:
+        seal_document(parse(data, path="a.md"), RING)
+    assert info.value.line == 3 and "lower-cases keys" in info.value.message and info.value.hint
+    assert verdict(data)[0] == "unsealed"
