@@ -26,10 +26,10 @@ from .document import DEFAULT_LIMITS, Limits, parse
 from .errors import KeyringError, RefusedError, UsageError
 from .fastpath import settings_for, verify_bytes
 from .fileio import STDIN, atomic_replace, cleanup_temp_files, locked_article, read_article, write_target
-from .jobs import Command, Task
+from .filestep import Command, Task
 from .keycommand import key_command_from, run_key_command
 from .keys import Key, Keyring, load_key_dir, load_key_env, load_key_file
-from .models import Report, RetiredPolicy
+from .models import Action, Report, RetiredPolicy
 from .payload import DEFAULT_BINDING, Binding
 from .seal import Outcome, restore_document, seal_document
 from .sealing import Opened, open_document
@@ -162,7 +162,7 @@ def seal(
         limits=limits,
         encrypt_key=encrypt_key,
     )
-    if outcome.report.action == "refused":
+    if outcome.report.action == Action.REFUSED:
         raise RefusedError(outcome.report.message, line=outcome.report.line, hint=outcome.report.hint)
     return outcome.data if outcome.data is not None else data
 

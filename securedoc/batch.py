@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import CoverageError, FileAccessError, SecuredocError
-from .jobs import Result, Task, run
-from .models import Report, Status
+from .filestep import Result, Task, handle
+from .models import Action, Report, Status
 from .verify import error_report
 
 if TYPE_CHECKING:
@@ -341,7 +341,7 @@ def _die_with_parent() -> None:
 
 def _run_chunk(paths: list[str]) -> list[Result]:
     assert _TASK is not None
-    return [run(_TASK, path) for path in paths]
+    return [handle(_TASK, path) for path in paths]
 
 
 def _chunks(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
@@ -370,7 +370,7 @@ def _crashed(chunk: list[Item], command: str) -> list[Result]:
                 Status.ERROR,
                 message="a securedoc worker process died while handling this file or one next to it",
                 hint="run again with --jobs 1 to find the file; the files were left as they were",
-                action="failed" if command != "verify" else None,
+                action=Action.FAILED if command != "verify" else None,
             )
         )
         for item in chunk
@@ -390,7 +390,7 @@ def map_ordered(task: Task, items: Iterable[Item], *, jobs: int = 1, chunk_size:
             if item.error is not None:
                 yield Result(error_report(item.path, item.error))
             else:
-                yield run(task, item.path)
+                yield handle(task, item.path)
         return
     # Imported here: a one-file run (the common case from editors and hooks) never pays for them.
     import multiprocessing

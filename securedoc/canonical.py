@@ -240,7 +240,7 @@ class CanonicalConstructor(SafeConstructor):
 
     def construct_yaml_seq(self, node: Node) -> Any:
         if not isinstance(node, SequenceNode):
-            raise CanonicalError(f"expected a sequence, found a {_kind(node)}", node.start_mark)
+            raise CanonicalError(f"expected a sequence, found a {_node_kind(node)}", node.start_mark)
         self._enter(node)
         result = [self.construct_object(child, deep=True) for child in node.value]
         self._leave()
@@ -258,7 +258,7 @@ class CanonicalConstructor(SafeConstructor):
 
     def _pair_list(self, node: Node, kind: str) -> list[list[Any]]:
         if not isinstance(node, SequenceNode):
-            raise CanonicalError(f"!!{kind} needs a sequence, found a {_kind(node)}", node.start_mark)
+            raise CanonicalError(f"!!{kind} needs a sequence, found a {_node_kind(node)}", node.start_mark)
         self._enter(node)
         result = []
         seen: dict[object, Any] = {}
@@ -298,7 +298,7 @@ class CanonicalConstructor(SafeConstructor):
         give way to explicit keys and to earlier merge sources, as YAML says.
         """
         if not isinstance(node, MappingNode):
-            raise CanonicalError(f"expected a mapping, found a {_kind(node)}", node.start_mark)
+            raise CanonicalError(f"expected a mapping, found a {_node_kind(node)}", node.start_mark)
         self.check_keys(node)
         explicit_count = len(node.value)
         for key_node, _ in node.value:
@@ -337,7 +337,7 @@ class CanonicalConstructor(SafeConstructor):
         return pairs
 
 
-def _kind(node: Node) -> str:
+def _node_kind(node: Node) -> str:
     if isinstance(node, MappingNode):
         return "mapping"
     if isinstance(node, SequenceNode):

@@ -43,7 +43,7 @@ from .keys import (
 from .models import fails
 from .payload import LegacyPayload, Payload, encode_hidden
 from .progress import Progress, progress_wanted
-from .report import FORMATS, Summary, make_renderer
+from .render import FORMATS, Summary, make_renderer
 from .sealing import require_hidden
 from .trust import Resolved, resolve
 from .verify import Policy
@@ -334,7 +334,7 @@ def complete_kid(ctx: click.Context, _param: click.Parameter, incomplete: str) -
     return [
         CompletionItem(info.kid, help=f"{info.alg}, {info.role}")
         for info in ring.describe()
-        if info.kid.startswith(incomplete) and not info.form == "legacy"
+        if info.kid.startswith(incomplete) and not info.scheme == "legacy"
     ]
 
 
@@ -1089,6 +1089,7 @@ def keys_list(
     if fmt == "json":
         for info in infos:
             obj = dict(info.__dict__)
+            obj["form"] = obj.pop("scheme")  # the JSON name predates KeyInfo.scheme
             obj["warning"] = next((w for w in warnings if info.source and w.startswith(info.source + ":")), None)
             click.echo(json.dumps(obj, sort_keys=True))
         return
@@ -1096,7 +1097,7 @@ def keys_list(
     for info in infos:
         role = info.role + (" (demo)" if info.demo else "")
         kind = "verify only" if info.kind == "verify" else info.kind
-        rows.append((info.kid, kind, info.alg, str(info.bits), info.form, role, info.source, info.thumbprint))
+        rows.append((info.kid, kind, info.alg, str(info.bits), info.scheme, role, info.source, info.thumbprint))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         _echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())

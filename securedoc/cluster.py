@@ -26,7 +26,7 @@ from typing import Any
 from .document import DEFAULT_LIMITS, Limits, parse
 from .errors import DocumentError, SecuredocError
 from .fastpath import settings_for, verify_bytes
-from .jobs import Task, run
+from .filestep import Task, handle
 from .keys import Keyring
 from .models import Report, RetiredPolicy, Status
 from .verify import DEFAULT_POLICY, Policy, error_report, verify_document
@@ -65,7 +65,7 @@ def _read_url(url: str, limits: Limits) -> bytes:
 def verify_one(task: Task, path: str) -> Report:
     """One article's report: a local path through the batch worker's code, a URL through fsspec."""
     if "://" not in path:
-        return run(task, path).report
+        return handle(task, path).report
     try:
         data = _read_url(path, task.limits)
         report = None

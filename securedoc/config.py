@@ -99,7 +99,7 @@ class Config:
         return str(self.source) if self.source else "no configuration file (defaults)"
 
 
-def _check(section: dict[str, Any], schema: dict[str, Any], where: str, source: Path) -> None:
+def _check_schema(section: dict[str, Any], schema: dict[str, Any], where: str, source: Path) -> None:
     for name, value in section.items():
         if name not in schema:
             known = ", ".join(sorted(schema))
@@ -110,7 +110,7 @@ def _check(section: dict[str, Any], schema: dict[str, Any], where: str, source: 
         if isinstance(expected, dict):
             if not isinstance(value, dict):
                 raise ConfigError(f"{source}: '{where}{name}' is a mapping of settings")
-            _check(value, expected, f"{where}{name}.", source)
+            _check_schema(value, expected, f"{where}{name}.", source)
         elif isinstance(expected, tuple):
             if value not in expected:
                 raise ConfigError(f"{source}: '{where}{name}' is one of {', '.join(expected)}, not {value!r}")
@@ -124,7 +124,7 @@ def _check(section: dict[str, Any], schema: dict[str, Any], where: str, source: 
 
 
 def _from_mapping(data: dict[str, Any], source: Path) -> Config:
-    _check(data, _SCHEMA, "", source)
+    _check_schema(data, _SCHEMA, "", source)
     root = source.parent
     keys = data.get("keys") or {}
     fields = data.get("fields") or {}

@@ -39,7 +39,7 @@ from .document import SEAL_FIELD, Limits, parse
 from .errors import FileAccessError, RefusedError, SecuredocError, UsageError, WriteError
 from .fileio import atomic_replace, cleanup_temp_files, locked_article, read_article, write_target
 from .keys import Key, Keyring
-from .models import Report, Status
+from .models import Action, Report, Status
 from .payload import Binding, Payload
 from .seal import restore_document, seal_document
 from .sealing import open_seal, read_seal, require_hidden
@@ -160,7 +160,7 @@ def _reseal(
         message="edited and sealed" + (f" with key '{kid}'" if kid else ""),
         kid=kid,
         form=outcome.report.form,
-        action="edited",
+        action=Action.EDITED,
         warnings=outcome.report.warnings,
         notes=tuple(notes),
     )
@@ -227,7 +227,7 @@ def edit_file(
             except OSError as exc:
                 raise EditorFailed(f"the edited copy cannot be read ({exc.strerror}); nothing was written") from None
             if edited == prepared.text:
-                return Report(path, Status.OK, message="no change; nothing written", action="unchanged")
+                return Report(path, Status.OK, message="no change; nothing written", action=Action.UNCHANGED)
             try:
                 new_data, report = _reseal(
                     edited, prepared, path, keyring, key=key, binding=binding, hide=hide, force=force, limits=limits

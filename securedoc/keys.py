@@ -672,7 +672,7 @@ class KeyInfo:
     kid: str
     alg: str
     bits: int
-    form: str
+    scheme: str  # legacy, current (A256GCM) or signed (Ed25519); `keys list` calls it FORM
     source: str
     role: Role
     demo: bool
@@ -847,7 +847,7 @@ class Keyring:
                 kid=key.kid,
                 alg=key.alg,
                 bits=key.bits,
-                form="legacy" if key.legacy else "signed" if key.signing else "current",
+                scheme="legacy" if key.legacy else "signed" if key.signing else "current",
                 source=key.source,
                 role=self.role(key.kid),
                 demo=key.demo,

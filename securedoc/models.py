@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 __all__ = [
     "Status",
+    "Action",
     "Change",
     "FieldDiff",
     "Report",
@@ -34,6 +35,23 @@ class Status(StrEnum):
     ERROR = "error"
 
 
+class Action(StrEnum):
+    """What a command did about a file (``Report.action``); verify leaves it None.
+
+    String-valued: text, JSON and JUnit output show the value, exactly as before it was an enum."""
+
+    SEALED = "sealed"
+    UNCHANGED = "unchanged"  # seal: already current; edit: no change
+    WOULD_SEAL = "would seal"  # seal --dry-run
+    ROTATED = "rotated"
+    WOULD_ROTATE = "would rotate"  # rotate --dry-run
+    CURRENT = "current"  # rotate: already sealed with the target key
+    REFUSED = "refused"  # the file was left as it was, on purpose (it does not verify, or cannot be opened)
+    FAILED = "failed"  # the file could not be handled (unreadable, malformed, internal error)
+    RESTORED = "restored"  # open --restore
+    EDITED = "edited"  # securedoc edit
+
+
 @dataclass(frozen=True)
 class FieldDiff:
     """One field that differs from what was sealed.
@@ -56,8 +74,7 @@ class Report:
     """The outcome for one file.
 
     ``status`` says how the file stood against its seal when securedoc read it. ``action`` is what
-    a command did about it (``sealed``, ``unchanged``, ``would seal``, ``rotated``, ``current``,
-    ``refused``, ``restored``...); verify leaves it None. ``line`` locates an error or the seal.
+    a command did about it (an :class:`Action`); verify leaves it None. ``line`` locates an error or the seal.
     """
 
     path: str
@@ -67,7 +84,7 @@ class Report:
     line: int | None = None
     kid: str | None = None
     form: str | None = None
-    action: str | None = None
+    action: Action | None = None
     warnings: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     hint: str | None = None

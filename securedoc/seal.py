@@ -18,7 +18,7 @@ from .canonical import dumps
 from .document import DEFAULT_LIMITS, SEAL_FIELD, Document, Entry, Limits, parse
 from .errors import DocumentError, KeyringError, MalformedSeal, PayloadError, SecuredocError, UsageError
 from .keys import Key, Keyring
-from .models import Report, Status
+from .models import Action, Report, Status
 from .payload import DEFAULT_BINDING, Binding, Hidden, LegacyPayload, Payload, build, legacy_plaintext
 from .readers import key_folds
 from .sealing import (
@@ -116,7 +116,7 @@ def _seal_edit(document: Document, value: str) -> tuple[int, int, str]:
     return start, end, _seal_line(document, value, newline)
 
 
-def _check(
+def _self_check(
     old: Document,
     new_data: bytes,
     *,
@@ -256,7 +256,7 @@ def _write_seal(
     bytes, unless the byte search would not find this seal.
 
     An edit that only writes the seal line is proven safe (:func:`_seal_line_only`) instead of
-    parsed again; every other edit is parsed again and checked (:func:`_check`)."""
+    parsed again; every other edit is parsed again and checked (:func:`_self_check`)."""
     header = None
     if fast is not None and not key.legacy:
         blank = document.with_front_matter([*edits, _seal_edit(document, "")])
@@ -273,7 +273,7 @@ def _write_seal(
             at = document.fm_start + len(before.encode("utf-8"))
             holds = fastpath.locate(new_data) == (at, at + len(value))
             if os.environ.get(CHECK_EDITS_ENV) == "full":
-                new = _check(document, new_data, removed=removed, seal_value=value, keyring=keyring, limits=limits)
+                new = _self_check(document, new_data, removed=removed, seal_value=value, keyring=keyring, limits=limits)
                 if holds != _claim_holds(new, value) or new.data[at : at + len(value)] != value.encode("ascii"):
                     raise InternalCheckFailed("the seal-line proof and the parser disagree", path=document.path)
             else:
@@ -284,7 +284,7 @@ def _write_seal(
                 ):
                     raise InternalCheckFailed("the new seal does not open; nothing was written", path=document.path)
         else:
-            new = _check(document, new_data, removed=removed, seal_value=value, keyring=keyring, limits=limits)
+            new = _self_check(document, new_data, removed=removed, seal_value=value, keyring=keyring, limits=limits)
             holds = _claim_holds(new, value)
         if attempt is None or holds:
             return new_data, value
@@ -495,7 +495,7 @@ def seal_document(
                 # answer for every failure), so that seal is no oracle either.
                 message=reason,
                 line=document.seal_entry.line if document.seal_entry else None,
-                action="refused",
+                action=Action.REFUSED,
                 hint="the seal cannot be opened, so it is not replaced: it may hold hidden fields that "
                 "would be lost. Seal with the key that made it (--key/--keys/$SECUREDOC_KEY), or pass "
                 "--force to replace it anyway (whatever it holds is lost)",
@@ -512,7 +512,7 @@ def seal_document(
                     message=f"the seal's hidden fields are encrypted with the key '{opened.hidden_locked}', which "
                     "is not in the keyring; not replaced, because sealing again would lose them",
                     line=document.seal_entry.line if document.seal_entry else None,
-                    action="refused",
+                    action=Action.REFUSED,
                     hint=f"give securedoc the A256GCM key '{opened.hidden_locked}' to carry them over, "
                     "or pass --force to drop them",
                 ),
@@ -575,7 +575,9 @@ def seal_document(
         and opened.form == form
         and opened.plaintext == plaintext
     ):
-        return Outcome(None, Report(path, status, message="already sealed", kid=key.kid, action="unchanged", **common))
+        return Outcome(
+            None, Report(path, status, message="already sealed", kid=key.kid, action=Action.UNCHANGED, **common)
+        )
 
     settings = _fast_settings(fast, limits) if not legacy and _all_bound(document, payload, newly_hidden) else None
     new_data, value = _write_seal(
@@ -610,7 +612,7 @@ def seal_document(
         status,
         message=message,
         kid=key.kid,
-        action="sealed",
+        action=Action.SEALED,
         warnings=tuple(warnings),
         notes=tuple(notes),
         **common,
@@ -679,7 +681,7 @@ def rotate_document(
                 path,
                 Status.UNSEALED,
                 message="not sealed: nothing to rotate",
-                action="refused",
+                action=Action.REFUSED,
                 hint="run `securedoc seal` on it",
             ),
         )
@@ -695,7 +697,7 @@ def rotate_document(
                     message=LEGACY_REFUSED,
                     line=entry.line,
                     form="legacy",
-                    action="refused",
+                    action=Action.REFUSED,
                     hint="to rotate legacy seals on purpose, pass --legacy warn",
                 ),
             )
@@ -704,7 +706,7 @@ def rotate_document(
     except SecuredocError as exc:
         exc.located(path=document.path, line=entry.line)
         refused = isinstance(exc, PayloadError)
-        return Outcome(None, error_report(path, exc, action="refused" if refused else "failed"))
+        return Outcome(None, error_report(path, exc, action=Action.REFUSED if refused else "failed"))
     source_warnings = key_warnings(opened.key, keyring, legacy=policy.legacy != "accept")
     common: dict[str, Any] = dict(line=entry.line, form=opened.form, notes=tuple(notes))
     if opened.key.demo:
@@ -716,7 +718,7 @@ def rotate_document(
                 message=f"sealed with the public demo key '{opened.key.kid}': anyone can make this seal, "
                 "so rotation will not vouch for it; not rotated",
                 kid=opened.key.kid,
-                action="refused",
+                action=Action.REFUSED,
                 warnings=tuple(source_warnings),
                 hint="check the article, then seal it with your own key (`securedoc seal`)",
                 **common,
@@ -744,7 +746,7 @@ def rotate_document(
                 message=f"does not verify ({what}); not rotated",
                 fields=tuple(diffs),
                 kid=opened.key.kid,
-                action="refused",
+                action=Action.REFUSED,
                 warnings=tuple(source_warnings),
                 hint="check the change; if it is intended, `securedoc seal` it, then rotate",
                 **common,
@@ -758,7 +760,7 @@ def rotate_document(
                 Status.OK,
                 message=f"already sealed with '{target.kid}'",
                 kid=target.kid,
-                action="current",
+                action=Action.CURRENT,
                 **common,
             ),
         )
@@ -773,7 +775,7 @@ def rotate_document(
                 require_hidden(opened)
             except SecuredocError as exc:
                 exc.located(path=document.path, line=entry.line)
-                return Outcome(None, error_report(path, exc, action="refused"))
+                return Outcome(None, error_report(path, exc, action=Action.REFUSED))
         plaintext = payload_bytes(opened.payload, target, keyring, encrypt_key=encrypt_key)
     _require_block(document)
     new_data, _ = _write_seal(
@@ -795,7 +797,7 @@ def rotate_document(
             Status.OK,
             message=f"re-sealed with '{target.kid}' (was {was})",
             kid=target.kid,
-            action="rotated",
+            action=Action.ROTATED,
             warnings=warnings,
             line=entry.line,
             form=form_of(target),
@@ -826,7 +828,7 @@ def restore_document(document: Document, keyring: Keyring, *, limits: Limits = D
                 message=message,
                 kid=opened.key.kid,
                 form=opened.form,
-                action="unchanged",
+                action=Action.UNCHANGED,
                 notes=tuple(notes),
             ),
         )
@@ -874,14 +876,14 @@ def restore_document(document: Document, keyring: Keyring, *, limits: Limits = D
     for name in order:
         alone = document.parse_fragment(todo[name].yaml, limits)
         added[alone.entries[0].ident] = alone.entries[0].value
-    _check(document, new_data, added=added, seal_value=None, keyring=keyring, limits=limits)
+    _self_check(document, new_data, added=added, seal_value=None, keyring=keyring, limits=limits)
     report = Report(
         path,
         Status.OK,
         message="restored: " + ", ".join(order),
         kid=opened.key.kid,
         form=opened.form,
-        action="restored",
+        action=Action.RESTORED,
         notes=tuple(notes + ["the seal still lists them as hidden; `securedoc seal` binds them as visible"]),
     )
     return Outcome(new_data, report)

@@ -358,7 +358,7 @@ def read_seal(document: Document) -> envelope.Seal | None:
         return None
     value = entry.value
     if not isinstance(value, str):
-        kind = _kind(value)
+        kind = _value_kind(value)
         raise MalformedSeal(
             f"the '{SEAL_FIELD}' field holds {kind}, not a seal string",
             path=document.path,
@@ -374,7 +374,7 @@ def read_seal(document: Document) -> envelope.Seal | None:
         raise exc.located(path=document.path, line=entry.line) from None
 
 
-def _kind(value: Any) -> str:
+def _value_kind(value: Any) -> str:
     if value is None:
         return "nothing (null)"
     if isinstance(value, bool):

@@ -23,7 +23,7 @@ from .document import Limits, parse
 from .errors import SecuredocError, UsageError, WriteError
 from .fileio import STDIN, read_article
 from .keys import Key, Keyring
-from .models import Report
+from .models import Action, Report
 from .payload import Binding
 from .seal import restore_document, seal_document
 from .verify import error_report
@@ -131,12 +131,12 @@ def seal_copy(
     except UsageError:
         raise
     except SecuredocError as exc:
-        return error_report(path, exc.located(path=path), action="failed")
-    if outcome.report.action == "refused":
+        return error_report(path, exc.located(path=path), action=Action.FAILED)
+    if outcome.report.action == Action.REFUSED:
         return outcome.report  # a seal it cannot open: nothing is written, and the run fails
     report = outcome.report.with_(failed=False)
     if dry_run:
-        return report.with_(action="would seal") if outcome.data is not None else report
+        return report.with_(action=Action.WOULD_SEAL) if outcome.data is not None else report
     write_output(output, outcome.data if outcome.data is not None else data)
     return report
 

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from securedoc.batch import Item, compile_globs, discover, map_ordered
-from securedoc.jobs import Task
+from securedoc.filestep import Task
 from securedoc.keys import Keyring
 from securedoc.models import Status
 
@@ -87,20 +87,20 @@ def test_a_dying_worker_costs_its_chunk_not_the_run(tmp_path: Path, ring: Keyrin
     (tmp_path / "05.md").write_text("---\nkill: me\n---\n")
     import securedoc.batch as batch
 
-    original = batch.run
+    original = batch.handle
 
-    def run(task: Task, path: str):  # type: ignore[no-untyped-def]
+    def handle(task: Task, path: str):  # type: ignore[no-untyped-def]
         if path.endswith("05.md"):
             os._exit(9)
         return original(task, path)
 
-    batch.run = run  # type: ignore[assignment]  # inherited by forked workers
+    batch.handle = handle  # type: ignore[assignment]  # inherited by forked workers
     try:
         results = [
             r.report for r in map_ordered(Task("verify", ring), list(discover([str(tmp_path)])), jobs=2, chunk_size=4)
         ]
     finally:
-        batch.run = original  # type: ignore[assignment]
+        batch.handle = original  # type: ignore[assignment]
     assert len(results) == 20
     died = [r for r in results if "worker process died" in r.message]
     assert 1 <= len(died) <= 4 and any(r.path.endswith("05.md") for r in died)

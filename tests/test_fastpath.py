@@ -24,7 +24,7 @@ from toml_strategies import toml_articles
 from securedoc import fastpath, rules
 from securedoc.document import DEFAULT_LIMITS, Limits, parse
 from securedoc.errors import SecuredocError
-from securedoc.jobs import Task, run
+from securedoc.filestep import Task, handle
 from securedoc.keys import Key, Keyring
 from securedoc.models import Report, Status
 from securedoc.payload import Binding
@@ -48,8 +48,8 @@ def reports(data: bytes, tmp: Path, ring: Keyring = RING, **task: object) -> tup
     the fast path and one without (`verify --full`) report the same, field by field."""
     path = tmp / "article.md"
     path.write_bytes(data)
-    full = run(Task("verify", ring, fast=None, **task), str(path)).report  # type: ignore[arg-type]
-    with_fast = run(Task("verify", ring, fast=SETTINGS, **task), str(path)).report  # type: ignore[arg-type]
+    full = handle(Task("verify", ring, fast=None, **task), str(path)).report  # type: ignore[arg-type]
+    with_fast = handle(Task("verify", ring, fast=SETTINGS, **task), str(path)).report  # type: ignore[arg-type]
     assert with_fast == full
     direct = fastpath.verify_bytes(
         data,
@@ -299,8 +299,8 @@ def test_verify_settings_are_part_of_the_fingerprint(tmp_path: Path) -> None:
     strict = Limits(max_depth=2)
     path = tmp_path / "a.md"
     path.write_bytes(data)
-    full = run(Task("verify", RING, limits=strict, fast=None), str(path)).report
-    fast = run(Task("verify", RING, limits=strict, fast=fastpath.settings_for(strict)), str(path)).report
+    full = handle(Task("verify", RING, limits=strict, fast=None), str(path)).report
+    fast = handle(Task("verify", RING, limits=strict, fast=fastpath.settings_for(strict)), str(path)).report
     assert full.status is Status.ERROR and fast == full
     assert fastpath.settings_for(strict) != SETTINGS
 
@@ -495,8 +495,8 @@ def test_a_seal_line_edit_is_proven_without_parsing_again(monkeypatch: pytest.Mo
     with_parse = [seal(t, nonce=bytes(12)) for t in texts]
     monkeypatch.delenv(seal_module.CHECK_EDITS_ENV)
     calls = []
-    original = seal_module._check
-    monkeypatch.setattr(seal_module, "_check", lambda *a, **k: calls.append(1) or original(*a, **k))
+    original = seal_module._self_check
+    monkeypatch.setattr(seal_module, "_self_check", lambda *a, **k: calls.append(1) or original(*a, **k))
     without = [seal(t, nonce=bytes(12)) for t in texts]
     assert without == with_parse
     assert calls == []
@@ -511,8 +511,8 @@ def test_seal_line_edits_that_are_not_proven_are_parsed(monkeypatch: pytest.Monk
 
     monkeypatch.delenv(seal_module.CHECK_EDITS_ENV)
     calls = []
-    original = seal_module._check
-    monkeypatch.setattr(seal_module, "_check", lambda *a, **k: calls.append(1) or original(*a, **k))
+    original = seal_module._self_check
+    monkeypatch.setattr(seal_module, "_self_check", lambda *a, **k: calls.append(1) or original(*a, **k))
     for fields in ("title: x\nsecured: [1, 2]\n", 'title: x\nsecured: &s "x"\n'):
         data = seal(article(fields))
         assert parse(data).seal_entry is not None

@@ -131,7 +131,7 @@ def test_keyring_roles_and_primary() -> None:
     a, b = generate_key("a"), generate_key("b")
     old = generate_key("old", legacy=True)
     ring = Keyring([a, b, old], primary="b", retired=["a"])
-    assert [(i.kid, i.role, i.form) for i in ring.describe()] == [
+    assert [(i.kid, i.role, i.scheme) for i in ring.describe()] == [
         ("a", "retired", "current"),
         ("b", "primary", "current"),
         ("old", "active", "legacy"),

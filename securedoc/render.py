@@ -13,7 +13,7 @@ from typing import IO, Any
 
 from . import escape as esc
 from .canonical import display
-from .models import FieldDiff, Report, Status, UnsealedPolicy, fails
+from .models import Action, FieldDiff, Report, Status, UnsealedPolicy, fails
 
 __all__ = ["FORMATS", "Summary", "Renderer", "make_renderer", "report_json"]
 
@@ -145,7 +145,7 @@ class TextRenderer(Renderer):
             return self.verbose
         if self.verbose or r.warnings:
             return True
-        if r.action in ("unchanged", "current"):
+        if r.action in (Action.UNCHANGED, Action.CURRENT):
             return False
         return r.action is not None or r.status is not Status.OK
 
@@ -154,7 +154,7 @@ class TextRenderer(Renderer):
             return
         where = r.path if r.line is None else f"{r.path}:{r.line}"
         label = r.action or r.status.value
-        if r.action in ("refused", "failed") and r.status in (Status.MISMATCH, Status.ERROR):
+        if r.action in (Action.REFUSED, Action.FAILED) and r.status in (Status.MISMATCH, Status.ERROR):
             label = f"{r.action} ({r.status.value})"
         key = f" (key '{r.kid}')" if r.kid and r.status is Status.OK and f"'{r.kid}'" not in r.message else ""
         lines = [f"{where}: {label}: {r.message}{key}"]
@@ -164,7 +164,7 @@ class TextRenderer(Renderer):
         lines.extend(f"  warning: {warning}" for warning in r.warnings)
         if self.verbose or r.status is not Status.OK:
             lines.extend(f"  note: {note}" for note in r.notes)
-        if r.hint and (r.status is not Status.OK or r.action == "refused"):
+        if r.hint and (r.status is not Status.OK or r.action == Action.REFUSED):
             lines.extend(f"  hint: {line}" for line in r.hint.split("\n"))
         # Names, key ids, field names and values come from the files: no control character of
         # theirs reaches the terminal (see securedoc.escape).

@@ -1,7 +1,7 @@
 """What happens to one file: read it, verify / seal / rotate it, write it back. Never raises.
 
 A :class:`Task` says what to do and with what (keyring, settings); it is built once in the parent
-process and sent to each worker once. :func:`run` turns one path into one :class:`Result`: every
+process and sent to each worker once. :func:`handle` turns one path into one :class:`Result`: every
 failure, expected or not, becomes an ``error`` report for that file so that a batch goes on.
 """
 
@@ -16,12 +16,12 @@ from .errors import SecuredocError
 from .fastpath import verify_bytes
 from .fileio import atomic_replace, locked_article, read_article, write_target
 from .keys import Key, Keyring
-from .models import Report, RetiredPolicy, Status
+from .models import Action, Report, RetiredPolicy, Status
 from .payload import Binding
 from .seal import rotate_document, seal_document
 from .verify import DEFAULT_POLICY, Policy, error_report, verify_document
 
-__all__ = ["Task", "Result", "run"]
+__all__ = ["Task", "Result", "handle"]
 
 Command = Literal["verify", "seal", "rotate"]
 _VERIFY = b"verify"
@@ -103,7 +103,7 @@ def _seal(task: Task, path: str) -> Result:
                     path,
                     Status.OK,
                     message="already sealed (unchanged since last sealed)",
-                    action="unchanged",
+                    action=Action.UNCHANGED,
                     extra={"cached": True},
                 )
             )
@@ -136,7 +136,7 @@ def _seal_bytes(task: Task, path: str, target: str, data: bytes, snapshot: objec
         clean = outcome.report.status is Status.OK and not outcome.report.warnings
         return Result(outcome.report, (tag,) if clean and tag is not None else ())
     if task.dry_run:
-        return Result(outcome.report.with_(action="would seal"))
+        return Result(outcome.report.with_(action=Action.WOULD_SEAL))
     atomic_replace(target, outcome.data, snapshot)  # type: ignore[arg-type]
     return Result(outcome.report, _tags_for_new(task, outcome.data) if not task.hide else ())
 
@@ -156,7 +156,7 @@ def _rotate(task: Task, path: str) -> Result:
             encrypt_key=task.encrypt_key,
         )
         report = outcome.report
-        return Result(report.with_(action="would rotate") if outcome.data is not None else report)
+        return Result(report.with_(action=Action.WOULD_ROTATE) if outcome.data is not None else report)
     with locked_article(target, task.limits) as (data, snapshot):
         outcome = rotate_document(
             parse(data, path=path, limits=task.limits),
@@ -175,11 +175,11 @@ def _rotate(task: Task, path: str) -> Result:
 _HANDLERS = {"verify": _verify, "seal": _seal, "rotate": _rotate}
 
 
-def run(task: Task, path: str) -> Result:
+def handle(task: Task, path: str) -> Result:
     """Handle one file. Errors become reports; nothing escapes but KeyboardInterrupt/SystemExit."""
     try:
         result = _HANDLERS[task.command](task, path)
-        if task.command == "seal" and result.report.action in ("sealed", "unchanged", "would seal"):
+        if task.command == "seal" and result.report.action in (Action.SEALED, Action.UNCHANGED, Action.WOULD_SEAL):
             # The report's status is the earlier seal's; replacing it is what seal is for.
             return Result(result.report.with_(failed=False), result.tags)
         return result
@@ -201,8 +201,8 @@ def run(task: Task, path: str) -> Result:
         )
 
 
-def _failed(task: Task) -> str | None:
-    return "failed" if task.command != "verify" else None
+def _failed(task: Task) -> Action | None:
+    return Action.FAILED if task.command != "verify" else None
 
 
 def _error(task: Task, path: str, message: str, hint: str | None = None) -> Result:
