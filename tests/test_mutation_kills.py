@@ -1,0 +1,275 @@
+"""Tests that kill mutants the rest of the suite let live (issue 12, docs/testing.md "Mutation testing").
+
+Each test names the mutation it guards against. They go through the command line where they can,
+so that they hold whatever shape the code behind it takes.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import Result
+from conftest import OTHER_BYTES, article, write_jwk
+
+from securedoc.keys import Key
+
+Cli = Callable[..., Result]
+EXAMPLE_NAME = "2020-08-15-clearview-ai-ice.md"
+FOREIGN = Key("foreign-2026", "A256GCM", OTHER_BYTES, source="test")
+seal_module = importlib.import_module("securedoc.seal")  # securedoc.seal is also a function
+
+
+def _json_reports(result: Result) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+
+
+@pytest.fixture
+def content(project: Path) -> Path:
+    """The project's content folder, holding one unsealed article a.md (the example, which carries
+    a legacy seal this keyring cannot open, is taken away)."""
+    folder = project / "content"
+    (folder / EXAMPLE_NAME).unlink()
+    (folder / "a.md").write_bytes(article("title: a\nheat: 154\ntags: [x, y]\n"))
+    return folder
+
+
+def _dead_pid() -> int:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+# -- the verification cache: only clean results are remembered --------------------------------------
+# Mutant: `clean = True` in the verify job (every result cached). A tampered article verified once
+# would then be `ok (cached)` on the next run.
+
+
+def test_a_mismatch_is_never_cached(content: Path, cli: Cli) -> None:
+    assert cli("seal", "content", "--force", "-q").exit_code == 0
+    path = content / "a.md"
+    path.write_bytes(path.read_bytes().replace(b"heat: 154", b"heat: 999"))
+    for _ in range(3):  # the second and third runs see the same bytes as the first
+        result = cli("verify", "content", "--cache", "cache", "--format", "json", "--jobs", "1")
+        assert result.exit_code == 1, result.output
+        (report,) = _json_reports(result)
+        assert report["status"] == "mismatch" and report["fields"][0]["name"] == "heat"
+        assert "unchanged since last verified" not in report["message"]
+
+
+def test_errors_and_unsealed_articles_are_never_cached(content: Path, cli: Cli) -> None:
+    (content / "plain.md").write_bytes(article("title: not sealed\n"))
+    (content / "broken.md").write_bytes(article("title: x\nsecured: not-a-seal\n"))
+    for _ in range(2):
+        result = cli("verify", "content", "--cache", "cache", "--format", "json", "--jobs", "1")
+        assert result.exit_code == 1
+        statuses = {Path(r["path"]).name: r["status"] for r in _json_reports(result)}
+        assert statuses == {"plain.md": "unsealed", "broken.md": "error", "a.md": "unsealed"}
+
+
+def test_a_result_with_warnings_or_notes_is_never_cached(content: Path, cli: Cli) -> None:
+    """Mutant: `clean = status is OK` (warnings and notes forgotten): the warning would be said once,
+    then the next run would say `ok (cached)` without it."""
+    assert cli("seal", "content", "--force", "-q").exit_code == 0
+    path = content / "a.md"
+    path.write_bytes(path.read_bytes().replace(b"---\nBody", b"extra: unbound\n---\nBody"))
+    for _ in range(2):
+        result = cli("verify", "content", "--cache", "c1", "--unbound", "warn", "--format", "json", "--jobs", "1")
+        assert result.exit_code == 0, result.output
+        (report,) = _json_reports(result)
+        assert report["status"] == "ok" and "'extra' is not bound" in report["warnings"][0]
+    for _ in range(2):
+        result = cli("verify", "content", "--cache", "c2", "--unbound", "ignore", "--format", "json", "--jobs", "1")
+        (report,) = _json_reports(result)
+        assert report["status"] == "ok" and report["notes"] and "extra" in report["notes"][0]
+    # A clean result is cached (so the tests above are not passing only because nothing ever is).
+    path.write_bytes(path.read_bytes().replace(b"extra: unbound\n", b""))
+    messages = []
+    for _ in range(2):
+        result = cli("verify", "content", "--cache", "c3", "--format", "json", "--jobs", "1")
+        messages.append(_json_reports(result)[0]["message"])
+    assert messages == ["seal matches", "seal matches (unchanged since last verified)"]
+
+
+def test_a_refused_seal_is_never_cached(content: Path, cli: Cli) -> None:
+    """Mutant: `clean = True` in the seal job: a refusal would become `already sealed` next time."""
+    write_jwk(content.parent / "other", FOREIGN)
+    assert cli("seal", "content", "--keys", "other", "--force", "-q").exit_code == 0
+    for _ in range(2):  # sealed with a key this keyring lacks: seal refuses without --force
+        result = cli("seal", "content", "--cache", "cache", "--format", "json", "--jobs", "1")
+        assert result.exit_code != 0, result.output
+        (report,) = _json_reports(result)
+        assert report["status"] == "error" and "already sealed" not in report["message"]
+
+
+# -- the self-check before writing -----------------------------------------------------------------
+# Mutant: the check that the new seal opens (production path, seal line only) or the re-parse check
+# (every other edit) disabled. A broken seal would then be written over the article.
+
+
+def _foreign_seal(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = seal_module.seal_payload
+
+    def seal_with_wrong_key(plaintext: bytes, key: Key, **kwargs: Any) -> str:
+        return real(plaintext, FOREIGN, **kwargs)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(seal_module, "seal_payload", seal_with_wrong_key)
+
+
+@pytest.mark.parametrize("check", ["production", "full"])
+@pytest.mark.parametrize("hide", [False, True])
+def test_a_seal_that_does_not_open_is_never_written(
+    content: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch, check: str, hide: bool
+) -> None:
+    """Without SECUREDOC_CHECK_EDITS (what users run) a seal-line edit is proven, not parsed again:
+    the proof must still open the new seal. Hiding a field takes the re-parse path."""
+    if check == "production":
+        monkeypatch.delenv(seal_module.CHECK_EDITS_ENV, raising=False)
+    else:
+        monkeypatch.setenv(seal_module.CHECK_EDITS_ENV, "full")
+    path = content / "a.md"
+    before = path.read_bytes()
+    _foreign_seal(monkeypatch)
+    result = cli("seal", "content", *(["--hide", "heat"] if hide else []), "--format", "json", "--jobs", "1")
+    assert result.exit_code != 0, result.output
+    (report,) = _json_reports(result)
+    said = report["message"]  # the proof's own words, or the re-parse check's failure to open it
+    assert report["status"] == "error" and ("nothing was written" in said or "foreign-2026" in said), report
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in path.parent.iterdir()) == ["a.md"]
+
+
+@pytest.mark.parametrize("check", ["production", "full"])
+@pytest.mark.parametrize("slipped", ["extra: 1\n", "heat: 1\n"])
+def test_an_edit_that_changes_another_field_is_never_written(
+    content: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch, check: str, slipped: str
+) -> None:
+    """The re-parse check compares every other field: an edit that slips in a new field is refused,
+    and so is one that would not parse (a second `heat`)."""
+    if check == "production":
+        monkeypatch.delenv(seal_module.CHECK_EDITS_ENV, raising=False)
+    path = content / "a.md"
+    before = path.read_bytes()
+    real = seal_module._seal_edit
+
+    def also_changes_a_field(document: Any, value: str) -> tuple[int, int, str]:
+        start, end, text = real(document, value)
+        return start, end, text + slipped if text.endswith("\n") else text
+
+    monkeypatch.setattr(seal_module, "_seal_edit", also_changes_a_field)
+    result = cli("seal", "content", "--format", "json", "--jobs", "1")
+    assert result.exit_code != 0, result.output
+    (report,) = _json_reports(result)
+    assert report["status"] == "error" and "nothing was written" in report["message"], report
+    assert path.read_bytes() == before
+
+
+# -- output formats --------------------------------------------------------------------------------
+# Mutants: the JUnit `skipped` count wrong; a GitHub annotation's title wrong.
+
+
+def test_junit_counts_add_up(content: Path, cli: Cli) -> None:
+    (content / "plain.md").write_bytes(article("title: not sealed\n"))
+    (content / "ok.md").write_bytes(article("title: fine\n"))
+    (content / "changed.md").write_bytes(article("title: changed\n"))
+    (content / "broken.md").write_bytes(article("title: x\nsecured: not-a-seal\n"))
+    assert cli("seal", "content/ok.md", "content/changed.md", "-q").exit_code == 0
+    changed = content / "changed.md"
+    changed.write_bytes(changed.read_bytes().replace(b"title: changed", b"title: edited"))
+    expected = {"tests": "5", "failures": "1", "errors": "1", "skipped": "2"}
+    for policy, skipped in (("warn", "2"), ("ignore", "2")):
+        result = cli("verify", "content", "--format", "junit", "--unsealed", policy, "--jobs", "1")
+        root = ET.fromstring(result.stdout)
+        suite = root.find("testsuite")
+        assert suite is not None
+        for element in (root, suite):
+            assert {k: element.get(k) for k in expected} == {**expected, "skipped": skipped}, policy
+        cases = suite.findall("testcase")
+        assert len(cases) == 5
+        assert sum(1 for c in cases if c.find("skipped") is not None) == 2
+        assert sum(1 for c in cases if c.find("failure") is not None) == 1
+        assert sum(1 for c in cases if c.find("error") is not None) == 1
+    # Under --unsealed error an unsealed article fails: it is a failure, not skipped.
+    result = cli("verify", "content", "--format", "junit", "--jobs", "1")
+    root = ET.fromstring(result.stdout)
+    assert {k: root.get(k) for k in expected} == {"tests": "5", "failures": "3", "errors": "1", "skipped": "0"}
+
+
+def test_github_annotation_titles(content: Path, cli: Cli) -> None:
+    (content / "a.md").write_bytes(article("title: a\nheat: 1\ngone: x\n", body="Body.\n"))
+    (content / "plain.md").write_bytes(article("title: not sealed\n"))
+    (content / "broken.md").write_bytes(article("title: x\nsecured: not-a-seal\n"))
+    assert cli("seal", "content/a.md", "-q").exit_code == 0
+    path = content / "a.md"
+    data = path.read_bytes().replace(b"heat: 1\n", b"heat: 2\n").replace(b"gone: x\n", b"new: y\n")
+    path.write_bytes(data.replace(b"Body.", b"Other body."))
+    result = cli("verify", "content", "--format", "github", "--jobs", "1")
+    assert result.exit_code == 1
+    titles = {
+        line.split("title=", 1)[1].split("::", 1)[0]
+        for line in result.output.splitlines()
+        if line.startswith("::") and "title=" in line and "file=" in line
+    }
+    named = {
+        "securedoc%3A heat changed",
+        "securedoc%3A gone removed",
+        "securedoc%3A new not bound",
+        "securedoc%3A body changed",
+        "securedoc%3A not sealed",
+    }
+    assert named <= titles, titles
+    (broken,) = titles - named  # the malformed seal: an error titled by what failed
+    assert broken.startswith("securedoc%3A ") and broken not in named
+    result = cli("verify", "content", "--format", "github", "--unsealed", "warn", "--jobs", "1")
+    assert "::warning file=content/plain.md,title=securedoc%3A not sealed::" in result.stdout
+    # seal's errors are titled by what seal did: a seal it cannot open is refused.
+    write_jwk(content.parent / "other", FOREIGN)
+    assert cli("seal", "content/plain.md", "--keys", "other", "-q").exit_code == 0
+    result = cli("seal", "content/plain.md", "--format", "github")
+    assert result.exit_code == 1
+    assert "::error file=content/plain.md,line=3,title=securedoc%3A refused::" in result.stdout, result.stdout
+
+
+# -- temporary files a killed run left behind --------------------------------------------------------
+# Mutant: the clean-up before a folder's first write never runs.
+
+
+@pytest.mark.parametrize("command", ["seal", "rotate"])
+def test_a_run_removes_what_a_killed_run_left(content: Path, cli: Cli, command: str) -> None:
+    sub = content / "sub"
+    sub.mkdir()
+    (sub / "b.md").write_bytes(article("title: b\n"))
+    if command == "rotate":
+        assert cli("seal", "content", "--force", "-q").exit_code == 0
+    dead = _dead_pid()
+    stale = [content / f".a.md.securedoc-{dead}-{'0' * 16}.tmp", sub / f".b.md.securedoc-{dead}-{'1' * 16}.tmp"]
+    for path in stale:
+        path.write_bytes(b"half-written secret")
+    keep = content / ".notes.tmp"
+    keep.write_bytes(b"not ours")
+    args = ["rotate", "content", "--to", "test-2026"] if command == "rotate" else ["seal", "content"]
+    result = cli(*args, "-q")
+    assert result.exit_code == 0, result.output
+    assert [p for p in stale if p.exists()] == []
+    assert keep.exists()
+
+
+def test_seal_of_one_file_through_the_api_removes_stale_files(tmp_path: Path, key: Key) -> None:
+    from securedoc.api import seal_file
+    from securedoc.keys import Keyring
+
+    path = tmp_path / "a.md"
+    path.write_bytes(article("title: a\n"))
+    stale = tmp_path / f".a.md.securedoc-{_dead_pid()}-{'a' * 16}.tmp"
+    stale.write_bytes(b"x")
+    seal_file(path, Keyring([key]))
+    assert not stale.exists()
+    assert os.path.exists(path)
