@@ -1,6 +1,6 @@
-"""`python -m securedoc`: the same command line as `securedoc`."""
+"""`python -m securedoc`: the same command line as `securedoc` (the same narrow front door)."""
 
-from .cli import main
+from .entry import main
 
 if __name__ == "__main__":
     main()

@@ -17,10 +17,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import chain, islice
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import batch
-from . import cache as cache_mod
 from .config import Config
 from .document import DEFAULT_LIMITS, Limits, parse
 from .errors import KeyringError, RefusedError, UsageError
@@ -31,9 +30,11 @@ from .keycommand import key_command_from, run_key_command
 from .keys import Key, Keyring, load_key_dir, load_key_env, load_key_file
 from .models import Action, Report, RetiredPolicy
 from .payload import DEFAULT_BINDING, Binding
-from .seal import Outcome, restore_document, seal_document
 from .sealing import Opened, open_document
 from .verify import DEFAULT_POLICY, Policy, verify_document
+
+if TYPE_CHECKING:
+    from .seal import Outcome
 
 __all__ = [
     "load_keyring",
@@ -150,6 +151,8 @@ def seal(
 
     With an Ed25519 private key (primary, or ``key``) the seal is signed; ``encrypt_key`` names the
     A256GCM key for its hidden fields (default: the keyring's, :meth:`Keyring.hidden_key`)."""
+    from .seal import seal_document  # imported when sealing: verify starts faster without it
+
     data = _bytes(source)
     outcome = seal_document(
         parse(data, limits=limits),
@@ -244,6 +247,8 @@ def seal_file(
     encrypt_key: str | None = None,
 ) -> Report:
     """Seal one file in place, atomically. Returns the report (action ``sealed`` or ``unchanged``)."""
+    from .seal import seal_document
+
     hide = tuple(hide)
     outcome = _rewrite(
         str(path),
@@ -260,6 +265,8 @@ def restore_file(
     path: str | Path, keyring: Keyring, *, dry_run: bool = False, limits: Limits = DEFAULT_LIMITS
 ) -> Report:
     """Put the hidden fields of a file's seal back into its front matter (``open --restore``)."""
+    from .seal import restore_document
+
     return _rewrite(str(path), lambda d: restore_document(d, keyring, limits=limits), limits, dry_run).report
 
 
@@ -380,6 +387,8 @@ def run(options: RunOptions) -> Iterator[Report]:
         )
     view = None
     if options.cache is not None:
+        from . import cache as cache_mod  # only with a cache (HKDF, hmac)
+
         cache = cache_mod.VerificationCache(options.cache, options.keyring, _cache_settings(options, config))
         view = cache.view
     roots = tuple(
@@ -439,6 +448,8 @@ def _cleaning(items: Iterable[batch.Item], cleaned: list[str]) -> Iterator[batch
 
 def save_cache(options: RunOptions) -> None:
     if options.cache is not None and options.new_tags:
+        from . import cache as cache_mod
+
         cache_mod.VerificationCache(options.cache, options.keyring, _cache_settings(options, options.config)).save(
             options.new_tags
         )

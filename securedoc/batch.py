@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import stat
 import sys
 from collections import deque
@@ -317,6 +316,8 @@ _TASK: Task | None = None
 
 
 def _init_worker(task: Task) -> None:
+    import signal  # workers only: not at start-up
+
     global _TASK
     _TASK = task
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and shuts the pool down
@@ -329,6 +330,7 @@ def _die_with_parent() -> None:
         return
     try:
         import ctypes
+        import signal
 
         libc = ctypes.CDLL(None, use_errno=True)
         pr_set_pdeathsig = 1
@@ -344,12 +346,15 @@ def _run_chunk(paths: list[str]) -> list[Result]:
     return [handle(_TASK, path) for path in paths]
 
 
-def _chunks(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
+def _chunks(items: Iterable[Item], size: int, first: int = 0, grow: int = 1) -> Iterator[list[Item]]:
+    """Chunks of ``size`` items; after the ``first`` ones, of ``grow * size`` (fewer round trips)."""
     iterator = iter(items)
+    count = 0
     while True:
-        chunk = list(islice(iterator, size))
+        chunk = list(islice(iterator, size if count < first else grow * size))
         if not chunk:
             return
+        count += 1
         yield chunk
 
 
@@ -399,8 +404,11 @@ def map_ordered(task: Task, items: Iterable[Item], *, jobs: int = 1, chunk_size:
 
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    chunks = _chunks(items, chunk_size)
     window = 4 * jobs
+    # Each chunk costs a round trip through the pool (the parent's threads, two pipes, a future):
+    # small chunks first, so that every worker starts at once and a small run is shared out
+    # evenly, then chunks four times as large, which take a quarter of the parent's time.
+    chunks = _chunks(items, chunk_size, first=window, grow=4)
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker, initargs=(task,))
     pending: deque[tuple[list[Item], Future[list[Result]] | None]] = deque()
 

@@ -17,8 +17,6 @@ from __future__ import annotations
 import os
 
 from cryptography.exceptions import InvalidSignature, InvalidTag
-from cryptography.hazmat.primitives import padding
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -85,6 +83,8 @@ def gcm_decrypt(key: bytes, nonce: bytes, ciphertext: bytes, tag: bytes, aad: by
 
 def cbc_encrypt(key: bytes, iv: bytes, plaintext: bytes) -> bytes:
     """AES-CBC with PKCS#7 padding (unauthenticated: the legacy form only)."""
+    from cryptography.hazmat.primitives import padding  # legacy form only: imported when used
+
     _check_key(key)
     padder = padding.PKCS7(128).padder()
     padded = padder.update(plaintext) + padder.finalize()
@@ -100,6 +100,8 @@ def cbc_decrypt(key: bytes, iv: bytes, ciphertext: bytes) -> bytes:
     ciphertext still "decrypts" whenever the padding happens to be valid, so callers must treat
     the plaintext as untrusted.
     """
+    from cryptography.hazmat.primitives import padding
+
     _check_key(key)
     if len(iv) != CBC_IV_SIZE or not ciphertext or len(ciphertext) % 16:
         raise DecryptionFailed(_FAILED)
@@ -112,16 +114,22 @@ def cbc_decrypt(key: bytes, iv: bytes, ciphertext: bytes) -> bytes:
         raise DecryptionFailed(_FAILED) from None
 
 
+# Ed25519 is imported where used: a run that meets no signed seal does not pay for it at start-up.
+
 _BAD_SIGNATURE = "the signature does not verify with this key: the key is wrong or the signed data was changed"
 
 
 def ed25519_generate() -> bytes:
     """A new Ed25519 private key: its 32-byte seed (RFC 8032 section 5.1.5), from the OS CSPRNG."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     return Ed25519PrivateKey.generate().private_bytes_raw()
 
 
 def ed25519_public(seed: bytes) -> bytes:
     """The 32-byte public key of an Ed25519 private key seed."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     if len(seed) != ED25519_KEY_SIZE:
         raise ValueError(f"an Ed25519 private key has {ED25519_KEY_SIZE} bytes, not {len(seed)}")
     return Ed25519PrivateKey.from_private_bytes(seed).public_key().public_bytes_raw()
@@ -129,6 +137,8 @@ def ed25519_public(seed: bytes) -> bytes:
 
 def ed25519_sign(seed: bytes, message: bytes) -> bytes:
     """The 64-byte Ed25519 signature of ``message`` (deterministic: same key and message, same bytes)."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     if len(seed) != ED25519_KEY_SIZE:
         raise ValueError(f"an Ed25519 private key has {ED25519_KEY_SIZE} bytes, not {len(seed)}")
     return Ed25519PrivateKey.from_private_bytes(seed).sign(message)
@@ -137,6 +147,8 @@ def ed25519_sign(seed: bytes, message: bytes) -> bytes:
 def ed25519_verify(public: bytes, signature: bytes, message: bytes) -> None:
     """Check an Ed25519 signature; :class:`SignatureInvalid` if it does not verify, whatever the reason
     (wrong length, a public key that is not a curve point, a non-canonical S, a changed message)."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     if len(signature) != ED25519_SIGNATURE_SIZE or len(public) != ED25519_KEY_SIZE:
         raise SignatureInvalid(_BAD_SIGNATURE)
     try:

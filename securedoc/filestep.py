@@ -8,9 +8,8 @@ failure, expected or not, becomes an ``error`` report for that file so that a ba
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from .cache import CacheView
 from .document import DEFAULT_LIMITS, Limits, parse
 from .errors import SecuredocError
 from .fastpath import verify_bytes
@@ -18,8 +17,10 @@ from .fileio import atomic_replace, locked_article, read_article, write_target
 from .keys import Key, Keyring
 from .models import Action, Report, RetiredPolicy, Status
 from .payload import Binding
-from .seal import rotate_document, seal_document
 from .verify import DEFAULT_POLICY, Policy, error_report, verify_document
+
+if TYPE_CHECKING:
+    from .cache import CacheView
 
 __all__ = ["Task", "Result", "handle"]
 
@@ -55,6 +56,8 @@ class Task:
 
 @dataclass(frozen=True)
 class Result:
+    """One file's report, and the cache entries it earned."""
+
     report: Report
     tags: tuple[bytes, ...] = ()  # verification-cache entries this file earned
 
@@ -116,6 +119,8 @@ def _seal(task: Task, path: str) -> Result:
 
 
 def _seal_bytes(task: Task, path: str, target: str, data: bytes, snapshot: object) -> Result:
+    from .seal import seal_document  # not for verify: keeps `securedoc verify one.md` short
+
     tag = None
     if task.cache is not None and not task.force and not task.hide:
         tag = task.cache.tag(_SEAL, data)
@@ -142,6 +147,8 @@ def _seal_bytes(task: Task, path: str, target: str, data: bytes, snapshot: objec
 
 
 def _rotate(task: Task, path: str) -> Result:
+    from .seal import rotate_document
+
     assert task.key is not None
     target = write_target(path, task.roots, task.follow_symlinks)
     if task.dry_run:

@@ -61,3 +61,75 @@ def test_verify_one_file_loads_only_what_it_needs(tmp_path: Path) -> None:
     assert result["code"] == 0, done.stdout + done.stderr
     loaded = [m for m in result["modules"] if any(m == n or m.startswith(n + ".") for n in NOT_NEEDED)]
     assert loaded == [], f"a one-file verify loaded {loaded}: import them where they are used"
+
+
+# -- the narrow front door (securedoc.entry) -------------------------------------------------------
+
+ENTRY = """
+import json, sys
+from securedoc.entry import main
+try:
+    main()
+except SystemExit as exit:
+    code = exit.code
+print(json.dumps({"code": code, "modules": sorted(sys.modules)}), file=sys.stderr)
+"""
+
+# What `securedoc verify one.md` never needs on the narrow path: Click and the full command line
+# (about as costly to import as the rest of securedoc), and what only sealing or a cache needs.
+NOT_NEEDED_NARROW = NOT_NEEDED + (
+    "click",
+    "securedoc.cli",
+    "securedoc.cli_extra",
+    "securedoc.streams",
+    "securedoc.seal",
+    "securedoc.cache",
+    "cryptography.hazmat.primitives.padding",
+    "cryptography.hazmat.primitives.asymmetric.ed25519",
+    "signal",
+)
+
+
+def _sealed_project(tmp_path: Path) -> dict[str, str]:
+    key = Key("start-2026", "A256GCM", bytes(range(32)))
+    write_jwk(tmp_path / "keys", key)
+    (tmp_path / "one.md").write_bytes(EXAMPLE.read_bytes())
+    env = {k: v for k, v in os.environ.items() if k not in ("CI", "SECUREDOC_KEY", "SECUREDOC_KEY_COMMAND")}
+    sealed = subprocess.run(
+        [sys.executable, "-m", "securedoc", "seal", "one.md", "--force", "-q"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+    )
+    assert sealed.returncode == 0, sealed.stderr
+    return env
+
+
+def test_console_script_is_the_narrow_entry_point() -> None:
+    import tomllib
+
+    project = tomllib.loads((Path(__file__).resolve().parent.parent / "pyproject.toml").read_text())
+    assert project["project"]["scripts"]["securedoc"] == "securedoc.entry:main"
+
+
+def test_narrow_verify_loads_neither_click_nor_sealing(tmp_path: Path) -> None:
+    env = _sealed_project(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-c", ENTRY, "verify", "one.md"], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    result = json.loads(done.stderr.strip().splitlines()[-1])
+    assert result["code"] == 0, done.stdout + done.stderr
+    assert "securedoc verify: 1 file: 1 ok" in done.stderr
+    loaded = [m for m in result["modules"] if any(m == n or m.startswith(n + ".") for n in NOT_NEEDED_NARROW)]
+    assert loaded == [], f"the narrow `verify one.md` loaded {loaded}: import them where they are used"
+
+
+def test_other_commands_go_to_the_full_command_line(tmp_path: Path) -> None:
+    env = _sealed_project(tmp_path)
+    for args in (["verify", "one.md", "--full"], ["verify", "."], ["open", "one.md"]):
+        done = subprocess.run(
+            [sys.executable, "-c", ENTRY, *args], cwd=tmp_path, env=env, capture_output=True, text=True
+        )
+        result = json.loads(done.stderr.strip().splitlines()[-1])
+        assert result["code"] == 0, done.stdout + done.stderr
+        assert "securedoc.cli" in result["modules"], args

@@ -1,0 +1,149 @@
+"""The `securedoc` console script: a narrow front door that starts fast for the everyday check.
+
+``securedoc verify a.md b.md`` (a few named files, no options) is what an editor hook, a
+pre-commit hook or a person at the terminal runs; its time is mostly Python's start-up and imports.
+Click and the full command line (:mod:`securedoc.cli`: every command, every option, shell
+completion) cost about as much to import as the rest of securedoc together, so this module answers
+that one form itself, with the same functions the ``verify`` command calls (settings and trust,
+the keyring, :func:`securedoc.api.run`, the text renderer and summary) and without importing Click.
+
+It answers only when the answer is certain to be what the full command line prints: it writes
+nothing until the run is over, and hands over to :func:`securedoc.cli.main` (which starts again
+from the beginning) when anything is out of the ordinary — an option, a folder, ``-``, more than a
+few files, a setting that writes (a cache), a warning to print, an error that stops the run, no
+libyaml. ``verify`` writes nothing, so starting again is safe. Every other command goes straight
+to the full command line. ``tests/test_startup.py`` checks, byte for byte, that both give the same
+output and exit code, and which modules the narrow path loads.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import TextIO
+
+__all__ = ["main", "QUICK_FILES"]
+
+QUICK_FILES = 32  # at most this many named files: fewer than batch.SMALL_RUN, so no worker processes
+
+
+def main() -> None:
+    """Console entry point: the narrow path when it can answer, else the full command line."""
+    args = sys.argv[1:]
+    if len(args) >= 2 and args[0] == "verify" and len(args) - 1 <= QUICK_FILES:
+        paths = args[1:]
+        if all(p[:1] not in ("-", "") and os.path.isfile(p) for p in paths):
+            code = _quick_verify(tuple(paths))
+            if code is not None:
+                sys.exit(code)
+    from .cli import main as full
+
+    full()
+
+
+def _quick_verify(paths: tuple[str, ...]) -> int | None:
+    """`securedoc verify PATHS` as the full command line runs it, or None to let it run instead."""
+    import io
+
+    import yaml
+
+    if not getattr(yaml, "__with_libyaml__", False):
+        return None  # the full command line warns about it
+    from . import api
+    from .config import env_flag
+    from .progress import Progress, progress_wanted
+    from .report import Summary, make_renderer
+    from .trust import resolve
+    from .verify import Policy
+
+    try:
+        trusted = resolve(
+            config_file=None,
+            key_files=(),
+            key_env=None,
+            trust=None,
+            given={
+                "unsealed": None,
+                "legacy": None,
+                "unbound": None,
+                "exclude": None,
+                "exclude_field": None,
+                "include_field": None,
+            },
+            check=True,
+            key_command=None,
+        )
+        config = trusted.config
+        if trusted.differences or config.cache is not None:
+            return None
+        ring, warnings = api.load_keyring(
+            config,
+            key_files=(),
+            keys_dir=None,
+            key_env=None,
+            primary=None,
+            checkout_keys=trusted.checkout_keys,
+            trusted_keys=trusted.keys,
+            trusted_from=trusted.rev,
+            need_primary=False,
+            key_command=None,
+        )
+        ci = env_flag("CI")
+        if warnings or (ci and any(k.demo for k in ring)):
+            return None
+        options = api.RunOptions(
+            command="verify",
+            paths=paths,
+            keyring=ring,
+            config=config,
+            debug=env_flag("SECUREDOC_DEBUG"),
+            policy=Policy(
+                legacy=trusted.legacy,
+                unbound=trusted.unbound,
+                demo="error" if ci else "warn",
+                binding=trusted.binding,
+            ),
+        )
+        unsealed = trusted.unsealed
+        out = io.StringIO()
+        renderer = make_renderer("text", out, unsealed=unsealed, verbose=False)
+        summary = Summary("verify", unsealed=unsealed)
+        show = progress_wanted(sys.stderr, False, None)
+        progress = Progress(sys.stderr, "verifying", api.count_files(options) if show else None, show)
+        try:
+            for report in api.run(options):
+                progress.advance()
+                summary.add(report)
+                if show:
+                    progress.close()
+                renderer.report(report)
+        finally:
+            progress.close()
+            summary.elapsed = progress.elapsed
+        renderer.finish(summary)
+    except KeyboardInterrupt:
+        _write(sys.stderr, "securedoc: interrupted; files already written are complete, the others untouched\n")
+        return 130
+    except Exception:  # an error that stops the run: the full command line reports it
+        return None
+    if summary.files == 0 or options.new_tags or options.cleaned:
+        return None  # a warning to print, or something to save: not this path's business
+    from .escape import terminal
+
+    if not _write(sys.stdout, out.getvalue()) or not _write(sys.stderr, terminal(summary.line()) + "\n"):
+        return 1
+    return 1 if summary.failed else 0
+
+
+def _write(stream: TextIO, text: str) -> bool:
+    """Write and flush; a closed pipe ends quietly (exit 1), as on the full command line."""
+    try:
+        stream.write(text)
+        stream.flush()
+        return True
+    except BrokenPipeError:
+        try:  # nothing more reaches the pipe, not even Python's flush at exit
+            os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+        except (OSError, ValueError):
+            pass
+        return False
