@@ -52,7 +52,7 @@ def _quick_verify(paths: tuple[str, ...]) -> int | None:
     from . import api
     from .config import env_flag
     from .progress import Progress, progress_wanted
-    from .report import Summary, make_renderer
+    from .render import Summary, make_renderer
     from .trust import resolve
     from .verify import Policy
 
