@@ -75,6 +75,14 @@ except SystemExit as exit:
 print(json.dumps({"code": code, "modules": sorted(sys.modules)}), file=sys.stderr)
 """
 
+# entry.main leaves with os._exit once the narrow path has answered: ask entry.quick instead.
+QUICK = """
+import json, sys
+from securedoc import entry
+code = entry.quick(sys.argv[1:])
+print(json.dumps({"code": code, "modules": sorted(sys.modules)}), file=sys.stderr)
+"""
+
 # What `securedoc verify one.md` never needs on the narrow path: Click and the full command line
 # (about as costly to import as the rest of securedoc), and what only sealing or a cache needs.
 NOT_NEEDED_NARROW = NOT_NEEDED + (
@@ -115,11 +123,20 @@ def test_console_script_is_the_narrow_entry_point() -> None:
 def test_narrow_verify_loads_neither_click_nor_sealing(tmp_path: Path) -> None:
     env = _sealed_project(tmp_path)
     done = subprocess.run(
-        [sys.executable, "-c", ENTRY, "verify", "one.md"], cwd=tmp_path, env=env, capture_output=True, text=True
+        [sys.executable, "-c", QUICK, "verify", "one.md"], cwd=tmp_path, env=env, capture_output=True, text=True
     )
     result = json.loads(done.stderr.strip().splitlines()[-1])
     assert result["code"] == 0, done.stdout + done.stderr
     assert "securedoc verify: 1 file: 1 ok" in done.stderr
+    for script in (
+        [sys.executable, "-m", "securedoc"],
+        [sys.executable, "-c", "from securedoc.entry import main; main()"],
+    ):
+        through_main = subprocess.run(
+            [*script, "verify", "one.md"], cwd=tmp_path, env=env, capture_output=True, text=True
+        )
+        assert (through_main.returncode, through_main.stdout) == (0, ""), through_main.stderr
+        assert through_main.stderr.startswith("securedoc verify: 1 file: 1 ok ("), through_main.stderr
     loaded = [m for m in result["modules"] if any(m == n or m.startswith(n + ".") for n in NOT_NEEDED_NARROW)]
     assert loaded == [], f"the narrow `verify one.md` loaded {loaded}: import them where they are used"
 
@@ -133,3 +150,29 @@ def test_other_commands_go_to_the_full_command_line(tmp_path: Path) -> None:
         result = json.loads(done.stderr.strip().splitlines()[-1])
         assert result["code"] == 0, done.stdout + done.stderr
         assert "securedoc.cli" in result["modules"], args
+
+
+def test_the_package_imports_its_api_when_used() -> None:
+    """`import securedoc` is cheap (PEP 562), and `securedoc.seal` / `securedoc.verify` stay the API's
+    functions even after their modules of the same names are imported."""
+    program = """
+import json, sys
+import securedoc
+light = "securedoc.api" not in sys.modules
+from securedoc.keys import Key, Keyring
+ring = Keyring([Key("k-2026", "A256GCM", bytes(range(32)))])
+sealed = securedoc.seal("---\\ntitle: Hello\\n---\\nBody\\n", ring)
+import securedoc.seal, securedoc.verify
+from securedoc import seal, verify
+again = securedoc.seal(sealed, ring)
+print(json.dumps({
+    "light": light,
+    "functions": [callable(securedoc.seal), callable(securedoc.verify), callable(seal), callable(verify)],
+    "ok": securedoc.verify(again, ring).status.value,
+    "exports": sorted(n for n in securedoc.__all__ if not hasattr(securedoc, n)),
+}))
+"""
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result == {"light": True, "functions": [True, True, True, True], "ok": "ok", "exports": []}
