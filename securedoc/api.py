@@ -19,7 +19,7 @@ from itertools import chain, islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import batch
+from . import batch, copies
 from .config import Config
 from .document import DEFAULT_LIMITS, Limits, parse
 from .errors import KeyringError, RefusedError, UsageError
@@ -428,10 +428,22 @@ def run(options: RunOptions) -> Iterator[Report]:
         head = list(islice(iterator, batch.SMALL_RUN))
         jobs = 1 if len(head) < batch.SMALL_RUN else batch.default_jobs()
         items = chain(head, iterator)
+    tracker = copies.Tracker() if options.command == "verify" and tuple(options.paths) != (STDIN,) else None
+    if tracker is not None and options.changed is not None:
+        items = list(items)
+        if items:  # the unchanged files' seals: a new copy of one of them is caught too
+            changed = {os.path.abspath(item.path) for item in items}
+            copies.seed(tracker, (i.path for i in options.walk() if i.error is None), changed, config.limits)
+    sealed: dict[str, str] = {}  # seal: the fingerprint of each unchanged file's seal -> its path
     for result in batch.map_ordered(task, items, jobs=jobs):
         for tag in result.tags:
             options.new_tags += tag
-        yield result.report
+        if tracker is not None:
+            yield from tracker.add(result.report, result.seal, result.file)
+        elif options.command == "seal" and result.seal is not None:
+            yield copies.fresh_copy(task, result, sealed)
+        else:
+            yield result.report
 
 
 def _cleaning(items: Iterable[batch.Item], cleaned: list[str]) -> Iterator[batch.Item]:

@@ -7,9 +7,10 @@ failure, expected or not, becomes an ``error`` report for that file so that a ba
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
 
+from . import copies
 from .document import DEFAULT_LIMITS, Limits, parse
 from .errors import SecuredocError
 from .fastpath import verify_bytes
@@ -60,16 +61,23 @@ class Result:
 
     report: Report
     tags: tuple[bytes, ...] = ()  # verification-cache entries this file earned
+    # verify: the fingerprint of the file's seal and its (st_dev, st_ino), for the checks across
+    # files (securedoc.copies: one seal on two files)
+    seal: str | None = None
+    file: tuple[int, int] | None = None
 
 
 def _verify(task: Task, path: str) -> Result:
-    data, _ = read_article(path, task.limits)
+    data, snapshot = read_article(path, task.limits)
+    file = (snapshot.dev, snapshot.ino)
     tag = None
     if task.cache is not None:
         hit, tag = task.cache.hit(_VERIFY, data)
         if hit:
             return Result(
-                Report(path, Status.OK, message="seal matches (unchanged since last verified)", extra={"cached": True})
+                Report(path, Status.OK, message="seal matches (unchanged since last verified)", extra={"cached": True}),
+                seal=copies.seal_of_bytes(data),
+                file=file,
             )
     report = None
     if task.fast is not None:
@@ -83,11 +91,13 @@ def _verify(task: Task, path: str) -> Result:
             policy=task.policy,
         )
     if report is None:
-        report = verify_document(
-            parse(data, path=path, limits=task.limits), task.keyring, retired=task.retired, policy=task.policy
-        )
+        document = parse(data, path=path, limits=task.limits)
+        report = verify_document(document, task.keyring, retired=task.retired, policy=task.policy)
+        seal = copies.seal_of_document(document)
+    else:
+        seal = copies.seal_of_bytes(data)  # the seal the fast path authenticated
     clean = report.status is Status.OK and not report.warnings and not report.notes
-    return Result(report, (tag,) if clean and tag is not None else ())
+    return Result(report, (tag,) if clean and tag is not None else (), seal=seal, file=file)
 
 
 def _tags_for_new(task: Task, data: bytes) -> tuple[bytes, ...]:
@@ -108,7 +118,8 @@ def _seal(task: Task, path: str) -> Result:
                     message="already sealed (unchanged since last sealed)",
                     action=Action.UNCHANGED,
                     extra={"cached": True},
-                )
+                ),
+                seal=copies.seal_of_bytes(data),
             )
     target = write_target(path, task.roots, task.follow_symlinks)
     if task.dry_run:
@@ -139,11 +150,13 @@ def _seal_bytes(task: Task, path: str, target: str, data: bytes, snapshot: objec
     )
     if outcome.data is None:
         clean = outcome.report.status is Status.OK and not outcome.report.warnings
-        return Result(outcome.report, (tag,) if clean and tag is not None else ())
+        seal = copies.seal_of_document(document) if outcome.report.action == Action.UNCHANGED else None
+        return Result(outcome.report, (tag,) if clean and tag is not None else (), seal=seal)
     if task.dry_run:
         return Result(outcome.report.with_(action=Action.WOULD_SEAL))
     atomic_replace(target, outcome.data, snapshot)  # type: ignore[arg-type]
-    return Result(outcome.report, _tags_for_new(task, outcome.data) if not task.hide else ())
+    tags = _tags_for_new(task, outcome.data) if not task.hide else ()
+    return Result(outcome.report, tags, seal=copies.seal_of_bytes(outcome.data))
 
 
 def _rotate(task: Task, path: str) -> Result:
@@ -188,7 +201,7 @@ def handle(task: Task, path: str) -> Result:
         result = _HANDLERS[task.command](task, path)
         if task.command == "seal" and result.report.action in (Action.SEALED, Action.UNCHANGED, Action.WOULD_SEAL):
             # The report's status is the earlier seal's; replacing it is what seal is for.
-            return Result(result.report.with_(failed=False), result.tags)
+            return replace(result, report=result.report.with_(failed=False))
         return result
     except SecuredocError as exc:
         return Result(error_report(path, exc.located(path=path), action=_failed(task)))

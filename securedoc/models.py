@@ -17,7 +17,13 @@ __all__ = [
     "LegacyPolicy",
     "UnboundPolicy",
     "fails",
+    "FOLLOW_UP",
 ]
+
+# Report.extra key of a follow-up report: a later file turned out to carry the same seal as this
+# one (securedoc.copies). Its value is the earlier report's (status, whether it failed), or None
+# when the file was not reported before (verify --changed: a file that did not change).
+FOLLOW_UP = "follow_up"
 
 UnsealedPolicy = Literal["error", "warn", "ignore"]
 RetiredPolicy = Literal["warn", "error"]
