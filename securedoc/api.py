@@ -146,11 +146,13 @@ def seal(
     legacy: bool = False,
     limits: Limits = DEFAULT_LIMITS,
     encrypt_key: str | None = None,
+    place: str | None = None,
 ) -> bytes:
     """The article with a new seal (or unchanged bytes when its seal is already current).
 
     With an Ed25519 private key (primary, or ``key``) the seal is signed; ``encrypt_key`` names the
-    A256GCM key for its hidden fields (default: the keyring's, :meth:`Keyring.hidden_key`)."""
+    A256GCM key for its hidden fields (default: the keyring's, :meth:`Keyring.hidden_key`).
+    ``place`` (bind_path): the article's path relative to the project root, bound into the seal."""
     from .seal import seal_document  # imported when sealing: verify starts faster without it
 
     data = _bytes(source)
@@ -164,6 +166,8 @@ def seal(
         legacy=legacy,
         limits=limits,
         encrypt_key=encrypt_key,
+        fast=copies.fast_settings(settings_for(limits), place) or True,
+        place=place,
     )
     if outcome.report.action == Action.REFUSED:
         raise RefusedError(outcome.report.message, line=outcome.report.line, hint=outcome.report.hint)
@@ -179,19 +183,23 @@ def verify(
     limits: Limits = DEFAULT_LIMITS,
     full: bool = False,
     policy: Policy = DEFAULT_POLICY,
+    place: str | None = None,
 ) -> Report:
     """Check an article against its seal. Bad input gives an ``error`` report (parse errors raise).
 
     Bytes exactly as sealed are ``ok`` without a parse (the byte fast path, securedoc.fastpath);
-    ``full`` parses and compares anyway. Both give the same report."""
+    ``full`` parses and compares anyway. Both give the same report. ``place`` (bind_path): the
+    article's path relative to the project root, which the seal must name."""
     data = _bytes(source)
     if not full:
+        settings = copies.fast_settings(settings_for(limits), place) or settings_for(limits)
         report = verify_bytes(
-            data, keyring, settings=settings_for(limits), limits=limits, path=path, retired=retired, policy=policy
+            data, keyring, settings=settings, limits=limits, path=path, retired=retired, policy=policy
         )
         if report is not None:
             return report
-    return verify_document(parse(data, path=path, limits=limits), keyring, retired=retired, policy=policy)
+    document = parse(data, path=path, limits=limits)
+    return verify_document(document, keyring, retired=retired, policy=policy, place=place)
 
 
 def unseal(source: Source, keyring: Keyring, *, limits: Limits = DEFAULT_LIMITS, raw: bool = False) -> Opened:
@@ -297,8 +305,13 @@ class RunOptions:
     policy: Policy = DEFAULT_POLICY
     extensions: tuple[str, ...] | None = None  # None: securedoc.yaml's, else the Markdown set
     follow_submodules: bool = False
+    bind_path: bool | None = None  # None: securedoc.yaml's `bind_path` (default off); see securedoc.copies
     new_tags: bytearray = field(default_factory=bytearray)  # 16 bytes a tag: flat, not a list
     cleaned: list[str] = field(default_factory=list)
+
+    def binds_paths(self) -> bool:
+        """Whether each seal names its article's path (``--bind-path``, else ``bind_path:``)."""
+        return self.bind_path if self.bind_path is not None else bool(self.config.bind_path)
 
     def markdown_extensions(self) -> tuple[str, ...]:
         """The file extensions this run checks (lower case, no dot)."""
@@ -338,6 +351,8 @@ def _cache_settings(options: RunOptions, config: Config) -> dict[str, Any]:
     from .rules import RULES_VERSION
 
     settings: dict[str, Any] = {"securedoc": __version__, "rules": RULES_VERSION, "purpose": options.command}
+    if options.binds_paths():
+        settings["bind_path"] = True  # the place is in each tag's purpose too (securedoc.copies)
     if options.command == "verify":
         policy = options.policy
         settings.update(
@@ -394,6 +409,7 @@ def run(options: RunOptions) -> Iterator[Report]:
     roots = tuple(
         os.path.realpath(p if os.path.isdir(p) else os.path.dirname(os.path.abspath(p))) for p in options.paths
     )
+    bind_root = str(copies.project_root(config.root)) if options.binds_paths() else None
     task = Task(
         command=options.command,
         keyring=options.keyring,
@@ -412,6 +428,7 @@ def run(options: RunOptions) -> Iterator[Report]:
         debug=options.debug,
         fast=None if options.full and options.command == "verify" else settings_for(config.limits),
         policy=options.policy,
+        bind_root=bind_root,
     )
     if tuple(options.paths) == (STDIN,):
         items: Iterable[batch.Item] = [batch.Item(STDIN)]  # read in this process, once

@@ -444,6 +444,16 @@ def _one_report(report: Any, fmt: str, quiet: bool, verbose: bool, unsealed: str
     return 1 if failed else 0
 
 
+def _bind_path_option(f: F) -> F:
+    return click.option(
+        "--bind-path/--no-bind-path",
+        "bind_path",
+        default=None,
+        help="Each seal names its article's path relative to the project root, so a moved or copied "
+        "article fails until sealed again (like `bind_path:`; default off).",
+    )(f)
+
+
 def policy_options(f: F) -> F:
     """The options that say on the command line what a checkout setting may not say in CI."""
     f = click.option(
@@ -472,6 +482,7 @@ def policy_options(f: F) -> F:
         type=click.Choice(["error", "warn", "ignore"]),
         help="A visible top-level field the seal does not bind: error (default), warn, or ignore.",
     )(f)
+    f = _bind_path_option(f)
     f = click.option(
         "--legacy",
         "legacy_policy",
@@ -522,6 +533,7 @@ def _overrides(**options: Any) -> dict[str, Any]:
     metavar="KID",
     help="Signed seals: the A256GCM key that encrypts hidden fields (default: keys.encrypt, or the only one).",
 )
+@_bind_path_option
 @batch_options()
 @click.pass_context
 def seal(
@@ -538,6 +550,7 @@ def seal(
     primary: str | None,
     output: str | None,
     encrypt_key: str | None,
+    bind_path: bool | None,
     fmt: str,
     jobs: int | None,
     cache_dir: Path | None,
@@ -570,7 +583,14 @@ def seal(
     all_hidden = tuple(dict.fromkeys(config.hide + hide))
     if key.signing and (all_hidden or encrypt_key):
         ring.hidden_key(encrypt_key)  # a signed seal encrypts hidden fields: know with which key, or stop now
+    binds = bind_path if bind_path is not None else bool(config.bind_path)
     if output is not None or paths == (STDIN,):
+        if binds:
+            raise UsageError(
+                "bind_path is on: a seal names the path of the file it is in, so seal articles in place "
+                "(not through '-' or --output)",
+                hint="seal the file where it stands (`securedoc seal PATH`), or pass --no-bind-path",
+            )
         path = streams.single_path(paths, "seal")
         report = streams.seal_copy(
             path,
@@ -601,6 +621,7 @@ def seal(
         cache=_cache_dir(config, cache_dir),
         follow_symlinks=follow_symlinks,
         debug=env_flag(_DEBUG_ENV),
+        bind_path=binds,
     )
     ctx.exit(_execute(options, fmt, quiet, verbose, progress, config.unsealed))
 
@@ -651,6 +672,7 @@ def verify(
     unsealed: str | None,
     legacy_policy: str | None,
     unbound: str | None,
+    bind_path: bool | None,
     exclude: tuple[str, ...],
     exclude_field: tuple[str, ...],
     include_field: tuple[str, ...],
@@ -682,6 +704,7 @@ def verify(
         unsealed=unsealed,
         legacy=legacy_policy,
         unbound=unbound,
+        bind_path=bind_path,
         exclude=exclude,
         exclude_field=exclude_field,
         include_field=include_field,
@@ -711,6 +734,7 @@ def verify(
         debug=env_flag(_DEBUG_ENV),
         full=full,
         policy=_policy(trusted),
+        bind_path=trusted.bind_path,
     )
     ctx.exit(_execute(options, fmt, quiet, verbose, progress, trusted.unsealed, trusted))
 
@@ -748,6 +772,7 @@ def rotate(
     unsealed: str | None,
     legacy_policy: str | None,
     unbound: str | None,
+    bind_path: bool | None,
     exclude: tuple[str, ...],
     exclude_field: tuple[str, ...],
     include_field: tuple[str, ...],
@@ -770,6 +795,7 @@ def rotate(
         unsealed=unsealed,
         legacy=legacy_policy,
         unbound=unbound,
+        bind_path=bind_path,
         exclude=exclude,
         exclude_field=exclude_field,
         include_field=include_field,
@@ -806,6 +832,7 @@ def rotate(
         follow_symlinks=follow_symlinks,
         debug=env_flag(_DEBUG_ENV),
         policy=_policy(trusted),
+        bind_path=trusted.bind_path,
     )
     ctx.exit(_execute(options, fmt, quiet, verbose, progress, trusted.unsealed, trusted))
 
@@ -833,6 +860,8 @@ def _payload_view(opened: Any) -> dict[str, Any]:
             view["hidden"] = {name: _hidden_value(h.yaml, payload.syntax) for name, h in payload.hidden.items()}
         if payload.body_sha256:
             view["body_sha256"] = payload.body_sha256
+        if payload.path is not None:
+            view["path"] = payload.path
         return view
     return {"fields": {k: to_python(v) for k, v in (payload.fields or {}).items()}}
 

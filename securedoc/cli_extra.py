@@ -48,7 +48,21 @@ def edit(
         _warn(f"sealing with the public demo key '{key.kid}': anyone can forge these seals")
     from .edit import edit_file  # subprocess, tempfile: only for `securedoc edit`
 
-    report = edit_file(path, ring, key=key, binding=config.binding, hide=config.hide, force=force, limits=config.limits)
+    place = None
+    if config.bind_path:
+        from . import copies
+
+        place = copies.place_of(path, str(copies.project_root(config.root)))
+    report = edit_file(
+        path,
+        ring,
+        key=key,
+        binding=config.binding,
+        hide=config.hide,
+        force=force,
+        limits=config.limits,
+        place=place,
+    )
     _echo(f"{path}: {report.message}")
     for warning in report.warnings:
         _echo(f"  warning: {warning}")

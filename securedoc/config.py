@@ -26,6 +26,7 @@ Unknown settings are errors, so a typo never silently does nothing.
     exclude: ["drafts/**"]       # paths (globs, relative to the root) that are never visited
     extensions: [md, markdown, mdown, mkdown, mkdn, mkd]   # the files checked (this is the default)
     jobs: null                   # worker processes (default: the number of cores)
+    bind_path: false             # true: each seal names its article's path relative to this folder
     limits:
       max_file_size: 33554432
       max_front_matter: 1048576
@@ -64,6 +65,7 @@ _SCHEMA: dict[str, Any] = {
     "exclude": list,
     "extensions": list,
     "jobs": int,
+    "bind_path": bool,
     "limits": {"max_file_size": int, "max_front_matter": int, "max_expansion": int, "max_depth": int},
 }
 
@@ -91,6 +93,7 @@ class Config:
     exclude: tuple[str, ...] = ()
     extensions: tuple[str, ...] | None = None  # None: the Markdown extensions Hugo and Jekyll render
     jobs: int | None = None
+    bind_path: bool | None = None  # None: not said (off); see securedoc.copies
     limits: Limits = field(default_factory=Limits)
 
     def describe(self) -> str:
@@ -154,6 +157,7 @@ def _from_mapping(data: dict[str, Any], source: Path) -> Config:
         exclude=tuple(data.get("exclude") or ()),
         extensions=tuple(data["extensions"]) if data.get("extensions") is not None else None,
         jobs=data.get("jobs"),
+        bind_path=data.get("bind_path"),
         limits=Limits(
             max_file_size=limits.get("max_file_size") or defaults.max_file_size,
             max_front_matter=limits.get("max_front_matter") or defaults.max_front_matter,

@@ -29,13 +29,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import UsageError
-from .models import FOLLOW_UP, Action, Report, Status, fails
+from .models import FOLLOW_UP, Action, FieldDiff, Report, Status, fails
 
 if TYPE_CHECKING:
     from .document import Document, Limits
     from .filestep import Result, Task
 
+PATH_FIELD = "(path)"
+
 __all__ = [
+    "PATH_FIELD",
+    "place_diffs",
+    "path_message",
+    "cache_purpose",
     "fingerprint",
     "seal_of_bytes",
     "seal_of_document",
@@ -264,6 +270,28 @@ def place_of(path: str, root: str) -> str:
 
 def _name_identity(path: str) -> str:
     return os.path.join(os.path.realpath(os.path.dirname(os.path.abspath(path))), os.path.basename(path))
+
+
+def place_diffs(payload: object, place: str, line: int | None) -> list[FieldDiff]:
+    """With bind_path on: the difference between the path the seal names (a payload's ``path``;
+    a legacy seal names none) and the article's place, as a field difference ``(path)``."""
+    bound = getattr(payload, "path", None)
+    if bound == place:
+        return []
+    return [FieldDiff(PATH_FIELD, line, bound, place, "path")]
+
+
+def path_message(diff: FieldDiff) -> str:
+    """What a ``(path)`` difference says, naming both paths and what to do."""
+    if diff.sealed is None:
+        return (
+            f"the seal does not name the article's path (bind_path is on), so it could be a copy or a move; "
+            f"if {diff.visible} is where it belongs, seal it again there (`securedoc seal`)"
+        )
+    return (
+        f"sealed as {diff.sealed}, found at {diff.visible}: moved or copied; if it belongs at "
+        f"{diff.visible}, seal it again there (`securedoc seal`), else move it back"
+    )
 
 
 def fast_settings(settings: str | None, place: str | None) -> str | None:

@@ -91,9 +91,11 @@ class _Prepared:
     note: str | None
 
 
-def _prepare(data: bytes, path: str, keyring: Keyring, force: bool, limits: Limits) -> _Prepared:
+def _prepare(
+    data: bytes, path: str, keyring: Keyring, force: bool, limits: Limits, place: str | None = None
+) -> _Prepared:
     document = parse(data, path=path, limits=limits)
-    report = verify_document(document, keyring)
+    report = verify_document(document, keyring, place=place)
     seal_value = document.seal_entry.value if document.seal_entry is not None else None
     if report.status in (Status.MISMATCH, Status.ERROR) and not force:
         detail = report.message + (f" ({report.hint})" if report.status is Status.ERROR and report.hint else "")
@@ -134,6 +136,7 @@ def _reseal(
     hide: Iterable[str],
     force: bool,
     limits: Limits,
+    place: str | None = None,
 ) -> tuple[bytes, Report]:
     document = parse(edited, path=path, limits=limits)
     entry = document.seal_entry
@@ -146,7 +149,7 @@ def _reseal(
         )
     names = [n for n in dict.fromkeys((*prepared.hidden, *hide)) if document.get(n) is not None]
     outcome = seal_document(
-        document, keyring, binding, key=key, hide=names, force=force, limits=limits, carry_hidden=False
+        document, keyring, binding, key=key, hide=names, force=force, limits=limits, carry_hidden=False, place=place
     )
     data = outcome.data if outcome.data is not None else edited  # the seal already covers the edit
     gone = sorted(set(prepared.hidden) - set(names))
@@ -204,8 +207,12 @@ def edit_file(
     limits: Limits | None = None,
     editor: list[str] | None = None,
     ask_again: Callable[[SecuredocError], bool] = _ask_again,
+    place: str | None = None,
 ) -> Report:
-    """Edit one article (see the module documentation). Returns the report (``edited``/``unchanged``)."""
+    """Edit one article (see the module documentation). Returns the report (``edited``/``unchanged``).
+
+    ``place`` (bind_path): the article's path relative to the project root; it must verify there,
+    and the new seal names it."""
     limits = limits or Limits()
     binding = binding or Binding()
     hide = tuple(hide)
@@ -213,7 +220,7 @@ def edit_file(
         raise FileAccessError("no such file", path=path, hint="edit opens an existing article")
     target = write_target(path, (os.path.dirname(os.path.abspath(path)),), False)
     data, _ = read_article(target, limits)
-    prepared = _prepare(data, path, keyring, force, limits)
+    prepared = _prepare(data, path, keyring, force, limits, place)
     argv = editor if editor is not None else editor_command()
     folder = tempfile.mkdtemp(prefix="securedoc-edit-")  # mode 0700
     previous = _trap_signals()
@@ -230,7 +237,16 @@ def edit_file(
                 return Report(path, Status.OK, message="no change; nothing written", action=Action.UNCHANGED)
             try:
                 new_data, report = _reseal(
-                    edited, prepared, path, keyring, key=key, binding=binding, hide=hide, force=force, limits=limits
+                    edited,
+                    prepared,
+                    path,
+                    keyring,
+                    key=key,
+                    binding=binding,
+                    hide=hide,
+                    force=force,
+                    limits=limits,
+                    place=place,
                 )
                 break
             except SecuredocError as exc:

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Literal
 
 from . import copies
 from .document import DEFAULT_LIMITS, Limits, parse
-from .errors import SecuredocError
+from .errors import SecuredocError, UsageError
 from .fastpath import verify_bytes
-from .fileio import atomic_replace, locked_article, read_article, write_target
+from .fileio import STDIN, atomic_replace, locked_article, read_article, write_target
 from .keys import Key, Keyring
 from .models import Action, Report, RetiredPolicy, Status
 from .payload import Binding
@@ -53,6 +53,19 @@ class Task:
     # path with it, seal and rotate bind it into new seals. None: verify --full.
     fast: str | None = None
     policy: Policy = DEFAULT_POLICY  # verify and rotate: legacy, unbound and demo-key rules
+    # bind_path on: the project root; each seal names its article's path relative to it
+    # (securedoc.copies). None: off.
+    bind_root: str | None = None
+
+    def place(self, path: str) -> str | None:
+        """The article's path relative to the project root when bind_path is on, else None."""
+        if self.bind_root is None:
+            return None
+        if path == STDIN:
+            raise UsageError(
+                "standard input has no path for bind_path to check", hint="give the file's path, or --no-bind-path"
+            )
+        return copies.place_of(path, self.bind_root)
 
 
 @dataclass(frozen=True)
@@ -68,11 +81,12 @@ class Result:
 
 
 def _verify(task: Task, path: str) -> Result:
+    place = task.place(path)
     data, snapshot = read_article(path, task.limits)
     file = (snapshot.dev, snapshot.ino)
     tag = None
     if task.cache is not None:
-        hit, tag = task.cache.hit(_VERIFY, data)
+        hit, tag = task.cache.hit(copies.cache_purpose(_VERIFY, place), data)
         if hit:
             return Result(
                 Report(path, Status.OK, message="seal matches (unchanged since last verified)", extra={"cached": True}),
@@ -84,7 +98,7 @@ def _verify(task: Task, path: str) -> Result:
         report = verify_bytes(
             data,
             task.keyring,
-            settings=task.fast,
+            settings=copies.fast_settings(task.fast, place) or task.fast,
             limits=task.limits,
             path=path,
             retired=task.retired,
@@ -92,7 +106,7 @@ def _verify(task: Task, path: str) -> Result:
         )
     if report is None:
         document = parse(data, path=path, limits=task.limits)
-        report = verify_document(document, task.keyring, retired=task.retired, policy=task.policy)
+        report = verify_document(document, task.keyring, retired=task.retired, policy=task.policy, place=place)
         seal = copies.seal_of_document(document)
     else:
         seal = copies.seal_of_bytes(data)  # the seal the fast path authenticated
@@ -100,17 +114,17 @@ def _verify(task: Task, path: str) -> Result:
     return Result(report, (tag,) if clean and tag is not None else (), seal=seal, file=file)
 
 
-def _tags_for_new(task: Task, data: bytes) -> tuple[bytes, ...]:
+def _tags_for_new(task: Task, data: bytes, place: str | None) -> tuple[bytes, ...]:
     if task.cache is None:
         return ()
-    return (task.cache.tag(_SEAL, data),)
+    return (task.cache.tag(copies.cache_purpose(_SEAL, place), data),)
 
 
 def _seal(task: Task, path: str) -> Result:
     if task.cache is not None and not task.force and not task.hide:
         # Nothing will be written when the cache vouches for these bytes: no lock, no link checks.
         data, _ = read_article(path, task.limits)
-        if task.cache.hit(_SEAL, data)[0]:
+        if task.cache.hit(copies.cache_purpose(_SEAL, task.place(path)), data)[0]:
             return Result(
                 Report(
                     path,
@@ -133,8 +147,9 @@ def _seal_bytes(task: Task, path: str, target: str, data: bytes, snapshot: objec
     from .seal import seal_document  # not for verify: keeps `securedoc verify one.md` short
 
     tag = None
+    place = task.place(target)  # the file written: a link is sealed as its target
     if task.cache is not None and not task.force and not task.hide:
-        tag = task.cache.tag(_SEAL, data)
+        tag = task.cache.tag(copies.cache_purpose(_SEAL, place), data)
     document = parse(data, path=path, limits=task.limits)
     outcome = seal_document(
         document,
@@ -145,8 +160,9 @@ def _seal_bytes(task: Task, path: str, target: str, data: bytes, snapshot: objec
         force=task.force,
         legacy=task.legacy,
         limits=task.limits,
-        fast=task.fast or False,
+        fast=copies.fast_settings(task.fast, place) or False,
         encrypt_key=task.encrypt_key,
+        place=place,
     )
     if outcome.data is None:
         clean = outcome.report.status is Status.OK and not outcome.report.warnings
@@ -155,7 +171,7 @@ def _seal_bytes(task: Task, path: str, target: str, data: bytes, snapshot: objec
     if task.dry_run:
         return Result(outcome.report.with_(action=Action.WOULD_SEAL))
     atomic_replace(target, outcome.data, snapshot)  # type: ignore[arg-type]
-    tags = _tags_for_new(task, outcome.data) if not task.hide else ()
+    tags = _tags_for_new(task, outcome.data, place) if not task.hide else ()
     return Result(outcome.report, tags, seal=copies.seal_of_bytes(outcome.data))
 
 
@@ -164,6 +180,7 @@ def _rotate(task: Task, path: str) -> Result:
 
     assert task.key is not None
     target = write_target(path, task.roots, task.follow_symlinks)
+    place = task.place(target)
     if task.dry_run:
         data, _ = read_article(target, task.limits)
         outcome = rotate_document(
@@ -171,9 +188,10 @@ def _rotate(task: Task, path: str) -> Result:
             task.keyring,
             task.key,
             limits=task.limits,
-            fast=task.fast or False,
+            fast=copies.fast_settings(task.fast, place) or False,
             policy=task.policy,
             encrypt_key=task.encrypt_key,
+            place=place,
         )
         report = outcome.report
         return Result(report.with_(action=Action.WOULD_ROTATE) if outcome.data is not None else report)
@@ -183,9 +201,10 @@ def _rotate(task: Task, path: str) -> Result:
             task.keyring,
             task.key,
             limits=task.limits,
-            fast=task.fast or False,
+            fast=copies.fast_settings(task.fast, place) or False,
             policy=task.policy,
             encrypt_key=task.encrypt_key,
+            place=place,
         )
         if outcome.data is not None:
             atomic_replace(target, outcome.data, snapshot)

@@ -29,7 +29,7 @@ UnsealedPolicy = Literal["error", "warn", "ignore"]
 RetiredPolicy = Literal["warn", "error"]
 LegacyPolicy = Literal["accept", "warn", "refuse"]
 UnboundPolicy = Literal["error", "warn", "ignore"]
-Change = Literal["changed", "missing", "body", "unbound"]
+Change = Literal["changed", "missing", "body", "unbound", "path"]
 
 
 class Status(StrEnum):
@@ -64,7 +64,9 @@ class FieldDiff:
 
     ``change`` is ``changed`` (the visible value differs), ``missing`` (the field is gone; ``line``
     is then the seal's line), ``body`` (the body differs; ``name`` is ``(body)`` and the values
-    are digests) or ``unbound`` (a visible field the seal does not bind; ``sealed`` is None).
+    are digests), ``unbound`` (a visible field the seal does not bind; ``sealed`` is None) or ``path``
+    (bind_path: the seal names another path, or none; ``name`` is ``(path)``, ``sealed`` the path
+    the seal names or None, ``visible`` the article's path relative to the project root).
     ``sealed`` and ``visible`` are canonical values (JSON-compatible).
     """
 

@@ -14,6 +14,9 @@ Payload format 2 is one canonical JSON object (UTF-8, sorted keys, no insignific
     before it (or null), so that ``open --restore`` can put it back where it was. In a signed seal
     (JWS), whose payload anyone can read, this mapping travels encrypted: ``hidden`` is then a
     string, a JWE compact serialization whose plaintext is the mapping's canonical JSON.
+``path`` (only with ``bind_path``)
+    the article's path relative to the project root, with ``/`` (:mod:`securedoc.copies`): the
+    seal then verifies only at that path.
 ``body_sha256`` (only when the body is bound)
     SHA-256, lowercase hex, of the closing delimiter (``---`` or ``...``), LF, and the body with
     CRLF turned into LF (:func:`securedoc.document.body_digest_v2`).
@@ -59,7 +62,7 @@ __all__ = [
 VERSION = 2
 VERSIONS = frozenset({1, 2})  # what decode() reads: format 1 seals keep verifying under their rules
 _HEX64 = re.compile(r"[0-9a-f]{64}")
-_MEMBERS = frozenset({"v", "fields", "hidden", "body_sha256", "syntax"})
+_MEMBERS = frozenset({"v", "fields", "hidden", "body_sha256", "syntax", "path"})
 SYNTAXES = frozenset({"yaml", "toml"})  # of the front matter; "yaml" is written by leaving `syntax` out
 
 
@@ -101,6 +104,7 @@ class Payload:
     version: int = VERSION
     syntax: str = "yaml"  # the front matter's syntax the seal was made on (TOML and YAML seals differ)
     sealed_hidden: str | None = None  # signed seals: the hidden mapping as a JWE (see securedoc.sealing)
+    path: str | None = None  # bind_path: the article's path relative to the project root (securedoc.copies)
 
     def field_names(self) -> list[str]:
         return [k if type(k) is str else dumps(k) for k, _ in self.fields.values()]
@@ -155,6 +159,8 @@ def encode(payload: Payload) -> bytes:
         obj["body_sha256"] = payload.body_sha256
     if payload.syntax != "yaml":
         obj["syntax"] = payload.syntax
+    if payload.path is not None:
+        obj["path"] = payload.path
     try:
         return dumps(obj).encode("utf-8")
     except UnicodeEncodeError:
@@ -265,11 +271,27 @@ def decode(data: bytes) -> Payload:
     syntax = obj.get("syntax", "yaml")
     if "syntax" in obj and (syntax == "yaml" or syntax not in SYNTAXES):  # one spelling per payload
         raise PayloadError('the payload\'s syntax is not "toml" (YAML is written by leaving it out)')
+    bound_path = obj.get("path")
+    if "path" in obj and not _valid_path(bound_path):
+        raise PayloadError("the payload's path is not a relative path with '/' (no '.', '..' or empty parts)")
     if version == 1 and _has_plain(fields):
         raise PayloadError('the payload is format 1 but holds a format-2 value ("$": "plain")')
     return Payload(
-        fields=fields, hidden=hidden, body_sha256=digest, syntax=syntax, sealed_hidden=sealed_hidden, version=version
+        fields=fields,
+        hidden=hidden,
+        body_sha256=digest,
+        syntax=syntax,
+        sealed_hidden=sealed_hidden,
+        version=version,
+        path=bound_path,
     )
+
+
+def _valid_path(path: object) -> bool:
+    """A bound path as securedoc writes it: relative, ``/`` between non-empty names, no ``.`` or ``..``."""
+    if not isinstance(path, str) or not path or "\x00" in path:
+        return False
+    return all(part not in ("", ".", "..") for part in path.split("/"))
 
 
 def _has_plain(fields: Mapping[object, tuple[Any, Any]]) -> bool:

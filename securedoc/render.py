@@ -97,6 +97,10 @@ def _describe_diff(diff: FieldDiff) -> str:
         return "the body changed since sealing"
     if diff.change == "unbound":
         return f"{diff.name}: not bound by the seal (visible {display(diff.visible, 80)})"
+    if diff.change == "path":
+        if diff.sealed is None:
+            return f"{diff.name}: the seal names no path; the article stands at {display(diff.visible, 200)}"
+        return f"{diff.name}: sealed as {display(diff.sealed, 200)}, found at {display(diff.visible, 200)}"
     detail = diff_path(diff.sealed, diff.visible)
     if detail is not None:
         where, sealed, visible = detail
@@ -235,6 +239,8 @@ class GithubRenderer(Renderer):
                     title = f"securedoc: {diff.name} removed"
                 elif diff.change == "unbound":
                     title = f"securedoc: {diff.name} not bound"
+                elif diff.change == "path":
+                    title = "securedoc: moved or copied"
                 self._emit(level, r.path, diff.line, title, _describe_diff(diff) + (f" ({r.hint})" if r.hint else ""))
         elif r.status is Status.ERROR:
             self._emit(

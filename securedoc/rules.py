@@ -18,6 +18,11 @@ to :func:`settings_fingerprint`, in the same commit. The trust policies (``--leg
 ``--unbound``, the demo-key rule) are not in it, and need not be: a claim is written only into a
 current-form seal that binds every visible field, so neither a legacy nor an unbound rule can apply
 to bytes the claim vouches for, and the key rules are applied on both paths (verify.conclude).
+With ``bind_path`` on, the article's path is folded into each file's fingerprint
+(:func:`securedoc.copies.fast_settings`): a claim never matches at another path. The payload member
+``path`` that carries the binding needed no new version: a seal without it verifies as before, and
+no seal with a claim of an earlier version holds it. The duplicate-seal rule (two files, one seal:
+securedoc.copies) spans files and is applied after both paths alike, like the key rules.
 Version 2: TOML keys fold as Hugo folds them, overflowing floats refused. Version 3: unbound fields
 fail, legacy payloads must bind every visible field, demo seals fail in CI (issue 8).
 """

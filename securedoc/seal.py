@@ -10,10 +10,10 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from . import envelope, fastpath, sealing
+from . import copies, envelope, fastpath, sealing
 from .canonical import dumps
 from .document import DEFAULT_LIMITS, SEAL_FIELD, Document, Entry, Limits, parse
 from .errors import DocumentError, KeyringError, MalformedSeal, PayloadError, SecuredocError, UsageError
@@ -450,9 +450,13 @@ def seal_document(
     carry_hidden: bool = True,
     fast: str | bool = True,
     encrypt_key: str | None = None,
+    place: str | None = None,
     _nonce: bytes | None = None,
 ) -> Outcome:
     """Seal what is visible now, replacing any earlier seal.
+
+    ``place`` (bind_path on): the article's path relative to the project root, bound into the
+    payload (securedoc.copies); a seal that names another path, or none, is replaced.
 
     ``fast``: the settings fingerprint to bind for verify's byte fast path (True: the one for
     ``limits`` and default settings; False: no fast-path claim).
@@ -477,6 +481,12 @@ def seal_document(
             + ("--legacy needs a legacy key" if legacy else "pass --legacy to write a legacy seal with it")
         )
     _require_block(document)
+    if legacy and place is not None:
+        raise UsageError(
+            "the legacy form cannot name the article's path (bind_path is on)",
+            path=document.path,
+            hint="seal it without --legacy, or turn bind_path off for this run (--no-bind-path)",
+        )
     if legacy and document.syntax != "yaml":
         raise UsageError(
             f"the legacy form is for YAML front matter; this article's front matter is {document.syntax.upper()}",
@@ -554,6 +564,8 @@ def seal_document(
         )
 
     payload = build(document, binding, hidden)
+    if place is not None:
+        payload = replace(payload, path=place)
     form = form_of(key)
     if legacy:
         plaintext = legacy_plaintext(payload)
@@ -627,6 +639,13 @@ def _what_changed(opened: Opened, payload: Payload, newly_hidden: list[str]) -> 
     if not isinstance(old, Payload):
         return "the seal moves to the current form"
     parts = []
+    if old.path != payload.path:
+        if payload.path is None:
+            parts.append(f"no longer bound to the path {old.path}")
+        elif old.path is None:
+            parts.append(f"now bound to its path {payload.path}")
+        else:
+            parts.append(f"moved: was sealed as {old.path}, now bound to {payload.path}")
     added = [str(payload.fields[i][0]) for i in payload.fields if i not in old.fields]
     dropped = [str(old.fields[i][0]) for i in old.fields if i not in payload.fields]
     if added:
@@ -650,9 +669,12 @@ def rotate_document(
     fast: str | bool = True,
     policy: Policy = DEFAULT_POLICY,
     encrypt_key: str | None = None,
+    place: str | None = None,
     _nonce: bytes | None = None,
 ) -> Outcome:
     """Re-seal an article with ``target`` after verifying it. Never re-seals what does not verify.
+
+    ``place`` (bind_path on): the article's path, which the seal must name (else it does not verify).
 
     The payload is carried over as it is (hidden fields included); a legacy JSON payload becomes
     a format-1 payload binding the same fields (still without a body digest: the legacy seal never
@@ -703,6 +725,8 @@ def rotate_document(
             )
         opened = open_checked(seal, keyring)
         diffs, notes = compare(document, opened)
+        if place is not None:
+            diffs += copies.place_diffs(opened.payload, place, entry.line)
     except SecuredocError as exc:
         exc.located(path=document.path, line=entry.line)
         refused = isinstance(exc, PayloadError)
@@ -728,11 +752,12 @@ def rotate_document(
     if unbound and (isinstance(opened.payload, LegacyPayload) or policy.unbound == "error"):
         diffs = sorted(diffs + unbound, key=lambda d: (d.line or 0, d.name))
     if diffs:
-        changed = [d.name for d in diffs if d.change != "unbound"]
+        changed = [d.name for d in diffs if d.change not in ("unbound", "path")]
         loose = [d.name for d in diffs if d.change == "unbound"]
         what = "; ".join(
             part
             for part in (
+                *(copies.path_message(d) for d in diffs if d.change == "path"),
                 "changed since sealing: " + ", ".join(changed) if changed else "",
                 "not bound by the seal: " + ", ".join(loose) if loose else "",
             )

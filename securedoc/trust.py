@@ -75,6 +75,7 @@ class Resolved:
     unbound: UnboundPolicy = "error"
     unsealed: UnsealedPolicy = "error"
     binding: Binding = field(default_factory=Binding)  # fields a verifier expects bound
+    bind_path: bool = False  # each seal must name its article's path (securedoc.copies)
 
 
 def _nonempty(name: str, environ: Mapping[str, str]) -> bool:
@@ -149,6 +150,8 @@ def weakenings(config: Config, given: Mapping[str, Any]) -> list[tuple[str, str,
             found.append(("legacy", config.legacy, f"--legacy {config.legacy}"))
     if _UNBOUND.index(config.unbound) > 0 and loose("unbound"):
         found.append(("unbound", config.unbound, f"--unbound {config.unbound}"))
+    if config.bind_path is False and loose("bind_path"):
+        found.append(("bind_path", "false", "--no-bind-path"))
     if ci() and config.key_env != DEFAULT_KEY_ENV and loose("key_env"):
         found.append(("keys.env", config.key_env, f"--key-env {config.key_env}"))
     return found
@@ -205,6 +208,7 @@ def _tightened(base: Config, other: Config) -> Config:
         legacy=legacy,
         retired=tuple(dict.fromkeys(base.retired + other.retired)),
         limits=limits,
+        bind_path=True if True in (base.bind_path, other.bind_path) else base.bind_path,
     )
 
 
@@ -254,6 +258,7 @@ def resolve(
         unbound=given.get("unbound") or config.unbound,
         unsealed=given.get("unsealed") or config.unsealed,
         binding=config.binding,
+        bind_path=given["bind_path"] if given.get("bind_path") is not None else bool(config.bind_path),
     )
 
 

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from . import envelope
+from . import copies, envelope
 from .canonical import dumps, plain
 from .document import SEAL_FIELD, Document, Entry, body_digest, body_digest_v2
 from .errors import DocumentError, PayloadError, SecuredocError
@@ -204,9 +204,9 @@ def unbound_message(diffs: list[FieldDiff]) -> str:
 
 
 def _mismatch_message(diffs: list[FieldDiff]) -> str:
-    changed = [d.name for d in diffs if d.change != "unbound"]
+    changed = [d.name for d in diffs if d.change not in ("unbound", "path")]
     unbound = [d for d in diffs if d.change == "unbound"]
-    parts = []
+    parts = [copies.path_message(d) for d in diffs if d.change == "path"]
     if changed:
         parts.append("changed since sealing: " + ", ".join(changed))
     if unbound:
@@ -223,9 +223,17 @@ def demo_refused(key: Key) -> tuple[str, str]:
 
 
 def verify_document(
-    document: Document, keyring: Keyring, *, retired: RetiredPolicy = "warn", policy: Policy = DEFAULT_POLICY
+    document: Document,
+    keyring: Keyring,
+    *,
+    retired: RetiredPolicy = "warn",
+    policy: Policy = DEFAULT_POLICY,
+    place: str | None = None,
 ) -> Report:
-    """Check a parsed article against its seal. Never raises for bad input: errors become reports."""
+    """Check a parsed article against its seal. Never raises for bad input: errors become reports.
+
+    ``place`` (bind_path on): the article's path relative to the project root, which the seal must
+    name (securedoc.copies)."""
     path = document.path or "-"
     entry = document.seal_entry
     try:
@@ -252,6 +260,11 @@ def verify_document(
     except SecuredocError as exc:
         exc.located(path=document.path, line=entry.line if entry else None)
         return error_report(path, exc)
+    if place is not None:
+        diffs = sorted(
+            diffs + copies.place_diffs(opened.payload, place, entry.line if entry else None),
+            key=lambda d: (d.line or 0, d.name),
+        )
     warnings: list[str] = []
     unbound = uncovered(document, opened, policy.binding)
     notes = [n for n in notes if not n.startswith(_UNCOVERED_NOTES)]

@@ -204,3 +204,191 @@ def test_a_follow_up_moves_the_count_instead_of_adding_a_file() -> None:
     assert "a.md, c.md" in out[5].message and "changed since sealing: title" in out[5].message
     assert summary.files == 5
     assert summary.statuses["ok"] == 2 and summary.statuses["error"] == 3 and summary.failed == 3
+
+
+# -- bound to its place (bind_path) --------------------------------------------------------------
+
+
+@pytest.fixture
+def bound(tmp_path: Path) -> Path:
+    """A git repository whose committed securedoc.yaml says `bind_path: true`, three articles sealed."""
+    root = tmp_path / "bound"
+    (root / "content" / "posts").mkdir(parents=True)
+    (root / "securedoc.yaml").write_text("bind_path: true\n")
+    (root / "content" / "a.md").write_text(ARTICLE.format(title="a"))
+    (root / "content" / "correction.md").write_text(ARTICLE.format(title="correction"))
+    (root / "content" / "posts" / "b.md").write_text(ARTICLE.format(title="b"))
+    git(root, "init", "-q", "-b", "main")
+    done = sd(root, "seal", "content")
+    assert done.returncode == 0, done.stderr
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "base")
+    honest = sd(root, "verify", "content")
+    assert honest.returncode == 0, honest.stdout + honest.stderr
+    return root
+
+
+@needs_git
+@pytest.mark.parametrize("mode", MODES)
+def test_a_moved_article_fails_until_sealed_again(bound: Path, mode: tuple[str, ...]) -> None:
+    os.rename(bound / "content" / "posts" / "b.md", bound / "content" / "b.md")
+    done = sd(bound, "verify", "content", *mode)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert (
+        "content/b.md:4: mismatch: sealed as content/posts/b.md, found at content/b.md: moved or copied" in done.stdout
+    )
+    assert "seal it again there" in done.stdout
+    # From another folder, the project root is the same (securedoc.yaml's folder): same answer.
+    inside = sd(bound / "content" / "posts", "verify", "--format", "json", *mode, "../")
+    assert inside.returncode == 1
+    moved = [r for r in json_reports(inside) if r["status"] != "ok"]
+    assert [(r["path"], r["fields"][0]["sealed"], r["fields"][0]["visible"]) for r in moved] == [  # type: ignore[index]
+        ("../b.md", "content/posts/b.md", "content/b.md")
+    ]
+    # Sealed again where it stands (the author's step, outside CI), it passes.
+    sealed = sd(bound, "seal", "content/b.md", CI="")
+    assert "moved: was sealed as content/posts/b.md, now bound to content/b.md" in sealed.stdout
+    assert sd(bound, "verify", "content", *mode).returncode == 0
+
+
+@needs_git
+@pytest.mark.parametrize("mode", [(), ("--full",), ("--jobs", "2")])
+def test_bound_copies_and_moves_fail_with_changed(bound: Path, mode: tuple[str, ...]) -> None:
+    shutil.copyfile(bound / "content" / "a.md", bound / "content" / "correction.md")
+    os.rename(bound / "content" / "posts" / "b.md", bound / "content" / "posts" / "b2.md")
+    done = sd(bound, "verify", "--changed", "HEAD", "--format", "json", *mode)
+    assert done.returncode == 1, done.stdout + done.stderr
+    by_path = {r["path"]: r for r in json_reports(done)}
+    assert by_path["content/correction.md"]["status"] == "error"  # a duplicate, and bound elsewhere
+    assert "sealed as content/a.md, found at content/correction.md" in str(by_path["content/correction.md"]["message"])
+    assert by_path["content/posts/b2.md"]["status"] == "mismatch"
+    assert by_path["content/posts/b2.md"]["fields"] == [
+        {
+            "name": "(path)",
+            "line": 4,
+            "sealed": "content/posts/b.md",
+            "visible": "content/posts/b2.md",
+            "change": "path",
+        }
+    ]
+
+
+@needs_git
+def test_a_seal_without_a_path_fails_when_bind_path_is_on(site: Path) -> None:
+    # Sealed before bind_path was turned on: the seal names no path, so it could be anywhere.
+    (site / "securedoc.yaml").write_text("bind_path: true\n")
+    done = sd(site, "verify", "content")
+    assert done.returncode == 1
+    assert "the seal does not name the article's path (bind_path is on)" in done.stdout
+    # Off again on the command line: the seals verify as before.
+    assert sd(site, "verify", "--no-bind-path", "content").returncode == 0
+    # `seal` (outside CI) binds each article to its path; then it verifies.
+    sealed = sd(site, "seal", "content", CI="")
+    assert sealed.stdout.count("now bound to its path") == 3, sealed.stdout
+    assert sd(site, "verify", "content").returncode == 0
+    # On the command line alone, without a securedoc.yaml: the root is the git work tree's top.
+    (site / "securedoc.yaml").unlink()
+    assert sd(site, "verify", "--bind-path", "content").returncode == 0
+    assert sd(site / "content", "verify", "--bind-path", ".").returncode == 0
+
+
+@needs_git
+def test_switching_bind_path_off_from_the_checkout_is_refused_in_ci(bound: Path) -> None:
+    (bound / "securedoc.yaml").write_text("bind_path: false\n")
+    done = sd(bound, "verify", "content")
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "`bind_path: false` would loosen the check" in done.stderr and "--no-bind-path" in done.stderr
+    # Under --trust, the base's `bind_path: true` holds whatever the working tree says.
+    os.rename(bound / "content" / "a.md", bound / "content" / "a2.md")
+    trusted = sd(bound, "verify", "--trust", "HEAD", "content")
+    assert trusted.returncode == 1, trusted.stdout + trusted.stderr
+    assert "sealed as content/a.md, found at content/a2.md" in trusted.stdout
+    (bound / "securedoc.yaml").unlink()
+    assert sd(bound, "verify", "--trust", "HEAD", "content").returncode == 1
+    # Said on the command line (from outside the change), it is the workflow's decision.
+    assert sd(bound, "verify", "--no-bind-path", "content").returncode == 0
+
+
+@needs_git
+def test_rotate_refuses_a_moved_article_and_keeps_the_binding(bound: Path) -> None:
+    other = json.dumps(key_to_jwk(Key("newsroom-2027", "A256GCM", bytes(range(7, 39)))))
+    keys = json.dumps({"keys": [json.loads(KEY), json.loads(other)]})
+    os.rename(bound / "content" / "a.md", bound / "content" / "a2.md")
+    done = sd(bound, "rotate", "--to", "newsroom-2027", "content", SECUREDOC_KEY=keys)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "content/a2.md:4: refused (mismatch): does not verify (sealed as content/a.md" in done.stdout
+    assert (bound / "content" / "a2.md").read_bytes() == git(bound, "show", "HEAD:content/a.md").encode()
+    # The others were rotated, and their seals still name their paths.
+    assert "content/posts/b.md:4: rotated" in done.stdout
+    opened = sd(bound, "open", "content/posts/b.md", SECUREDOC_KEY=keys)
+    assert "newsroom-2027" in opened.stdout and "path: content/posts/b.md" in opened.stdout, opened.stdout
+    assert sd(bound, "verify", "content/posts", SECUREDOC_KEY=keys).returncode == 0
+
+
+@needs_git
+def test_the_cache_does_not_pass_a_moved_article(bound: Path) -> None:
+    cache = str(bound.parent / "cache")
+    assert sd(bound, "verify", "--cache", cache, "content").returncode == 0
+    warm = sd(bound, "verify", "--cache", cache, "content")
+    assert warm.returncode == 0 and "from cache" in warm.stderr
+    os.rename(bound / "content" / "a.md", bound / "content" / "a2.md")
+    moved = sd(bound, "verify", "--cache", cache, "content")
+    assert moved.returncode == 1 and "sealed as content/a.md, found at content/a2.md" in moved.stdout
+
+
+def test_the_fast_path_binds_the_place(tmp_path: Path) -> None:
+    from securedoc import fastpath
+    from securedoc.api import seal, verify
+    from securedoc.document import DEFAULT_LIMITS
+    from securedoc.filestep import Task, handle
+    from securedoc.keys import Keyring
+
+    key = Key("newsroom-2026", "A256GCM", KEY_BYTES)
+    ring = Keyring([key])
+    data = seal(ARTICLE.format(title="a"), ring, place="content/a.md")
+    base = fastpath.settings_for(DEFAULT_LIMITS)
+    here = copies.fast_settings(base, "content/a.md")
+    assert here is not None and here != base
+    # The fast path passes the bytes at their place, and nowhere else (not even without bind_path).
+    assert fastpath.verify_bytes(data, ring, settings=here, limits=DEFAULT_LIMITS) is not None
+    elsewhere = copies.fast_settings(base, "content/b.md")
+    assert elsewhere is not None
+    assert fastpath.verify_bytes(data, ring, settings=elsewhere, limits=DEFAULT_LIMITS) is None
+    assert fastpath.verify_bytes(data, ring, settings=base, limits=DEFAULT_LIMITS) is None
+    assert verify(data, ring, place="content/a.md").status is Status.OK
+    assert verify(data, ring, place="content/b.md", full=True).status is Status.MISMATCH
+    assert verify(data, ring, place="content/b.md").status is Status.MISMATCH
+    # A batch run's worker: the same answers on both paths.
+    article = tmp_path / "content" / "a.md"
+    article.parent.mkdir()
+    article.write_bytes(data)
+    for fast in (base, None):
+        task = Task("verify", ring, fast=fast, bind_root=str(tmp_path))
+        assert handle(task, str(article)).report.status is Status.OK
+        moved = Task("verify", ring, fast=fast, bind_root=str(tmp_path / "content"))
+        assert handle(moved, str(article)).report.fields[0].visible == "a.md"
+
+
+def test_signed_seals_bind_the_path_too() -> None:
+    from securedoc.api import seal, verify
+    from securedoc.keys import Keyring, generate_signing_key
+
+    signer = generate_signing_key("signer-2026")
+    ring = Keyring([signer])
+    data = seal(ARTICLE.format(title="a"), ring, place="content/a.md")
+    secured = data.decode().split('secured: "')[1].split('"')[0]
+    assert secured.count(".") == 2  # a JWS
+    assert verify(data, ring, place="content/a.md").status is Status.OK
+    report = verify(data, ring, place="content/c.md")
+    assert report.status is Status.MISMATCH and report.fields[0].sealed == "content/a.md"
+
+
+@pytest.mark.parametrize("bad", ["", "/etc/passwd", "../a.md", "content/../a.md", "content//a.md", "./a.md", 7])
+def test_a_bound_path_is_strictly_decoded(bad: object) -> None:
+    from securedoc.errors import PayloadError
+    from securedoc.payload import decode
+
+    good = decode(b'{"fields":{},"path":"content/a.md","v":2}')
+    assert good.path == "content/a.md"
+    with pytest.raises(PayloadError, match="path"):
+        decode(json.dumps({"fields": {}, "path": bad, "v": 2}).encode())
