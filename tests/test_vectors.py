@@ -7,6 +7,7 @@ Our implementation must reproduce every vector exactly, and an independent imple
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import json
 from pathlib import Path
@@ -18,7 +19,7 @@ from joserfc import jwe
 from joserfc.jwk import OctKey
 from joserfc.registry import HeaderParameter
 
-from securedoc import fastpath
+from securedoc import copies, fastpath
 from securedoc.document import DEFAULT_LIMITS, parse
 from securedoc.errors import DocumentError
 from securedoc.keys import Keyring, keys_from_jwk_text
@@ -51,6 +52,7 @@ def test_vector_reproduces_exactly(vector: dict) -> None:
     (key,) = keys_from_jwk_text(json.dumps(vector["jwk"]), "vector")
     ring = Keyring([key])
     article = base64.b64decode(vector["article_b64"])
+    place = vector.get("path")  # bind_path: the article's path relative to the project root
     out = seal_document(
         parse(article),
         ring,
@@ -58,11 +60,16 @@ def test_vector_reproduces_exactly(vector: dict) -> None:
         hide=vector["hide"],
         legacy=vector["legacy"],
         _nonce=bytes.fromhex(vector["nonce_hex"]),
+        place=place,
+        fast=copies.fast_settings(fastpath.settings_for(DEFAULT_LIMITS), place) or True,
     )
     assert out.data == base64.b64decode(vector["sealed_article_b64"])
     assert parse(out.data).seal_entry.value == vector["secured"]  # type: ignore[union-attr]
     policy = Policy(binding=Binding(**vector["binding"]))  # the verifier knows what the sealer left out
-    assert verify_document(parse(out.data), ring, policy=policy).status is Status.OK
+    assert verify_document(parse(out.data), ring, policy=policy, place=place).status is Status.OK
+    if place is not None:
+        moved = verify_document(parse(out.data), ring, policy=policy, place="content/elsewhere.md")
+        assert moved.status is Status.MISMATCH and moved.fields[0].sealed == place
 
 
 @pytest.mark.parametrize("vector", VECTORS, ids=[v["name"] for v in VECTORS])
@@ -86,8 +93,10 @@ def test_vector_opens_with_an_independent_implementation(vector: dict) -> None:
     if isinstance(payload["fields"], dict) and "$" not in payload["fields"]:
         assert set(payload["fields"]) == visible - set(vector["binding"].get("exclude", []))
     assert set(payload.get("hidden", {})) == set(vector["hide"])
+    assert payload.get("path") == vector.get("path")
     if not vector["hide"]:
-        assert token.plaintext == encode(build(sealed, Binding(**vector["binding"])))
+        expected = dataclasses.replace(build(sealed, Binding(**vector["binding"])), path=vector.get("path"))
+        assert token.plaintext == encode(expected)
 
 
 FAST = [v for v in VECTORS if v["fast_path"] is not None]

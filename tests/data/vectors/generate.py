@@ -14,8 +14,8 @@ import base64
 import json
 from pathlib import Path
 
-from securedoc import fastpath
-from securedoc.document import parse
+from securedoc import copies, fastpath
+from securedoc.document import DEFAULT_LIMITS, parse
 from securedoc.envelope import parse as parse_seal
 from securedoc.keys import Key, Keyring, key_to_jwk
 from securedoc.payload import Binding
@@ -79,6 +79,13 @@ CASES = [
         "article": "---\ntitle: Spellings\npublished: yes\ncount: 0x10\nduration: 1:20:00\n"
         "when: 2020-08-15 08:19:00 +00:00\nsize: 1_000\n...\nline one\rline two\n",
     },
+    {
+        "name": "current form, bound to its path (bind_path)",
+        "key": CURRENT,
+        "nonce": bytes(range(76, 88)),
+        "path": "content/posts/bound.md",
+        "article": "---\ntitle: Bound to its place\nslug: bound\n---\nMoved or copied, it fails.\n",
+    },
 ]
 
 
@@ -89,9 +96,17 @@ def main() -> None:
         ring = Keyring([key])
         binding = Binding(**case.get("binding", {}))  # type: ignore[arg-type]
         data = case["article"].encode("utf-8")  # type: ignore[union-attr]
+        place = case.get("path")
         out = seal_document(
-            parse(data), ring, binding, hide=case.get("hide", ()), legacy=bool(case.get("legacy")), _nonce=case["nonce"]
-        )  # type: ignore[arg-type]
+            parse(data),
+            ring,
+            binding,
+            hide=case.get("hide", ()),  # type: ignore[arg-type]
+            legacy=bool(case.get("legacy")),
+            _nonce=case["nonce"],  # type: ignore[arg-type]
+            place=place,  # type: ignore[arg-type]
+            fast=copies.fast_settings(fastpath.settings_for(DEFAULT_LIMITS), place) or True,  # type: ignore[arg-type]
+        )
         assert out.data is not None
         sealed = parse(out.data)
         value: str = sealed.seal_entry.value  # type: ignore[union-attr]
@@ -114,6 +129,7 @@ def main() -> None:
                 "binding": case.get("binding", {}),
                 "hide": case.get("hide", []),
                 "legacy": bool(case.get("legacy")),
+                **({"path": place} if place is not None else {}),
                 "article_b64": base64.b64encode(data).decode(),
                 "secured": sealed.seal_entry.value,  # type: ignore[union-attr]
                 "sealed_article_b64": base64.b64encode(out.data).decode(),
