@@ -32,6 +32,7 @@ from typing import Any
 import yaml
 
 from .config import CONFIG_NAME, Config, config_from_text, env_flag, find_config, load_config
+from .document import Limits
 from .errors import ConfigError, KeyringError, SecuredocError, UsageError
 from .keycommand import key_command_from
 from .keys import DEFAULT_KEY_ENV, Key, keys_from_jwk_text
@@ -152,6 +153,12 @@ def weakenings(config: Config, given: Mapping[str, Any]) -> list[tuple[str, str,
         found.append(("unbound", config.unbound, f"--unbound {config.unbound}"))
     if config.bind_path is False and loose("bind_path"):
         found.append(("bind_path", "false", "--no-bind-path"))
+    # A limit above the default can turn a failure (a file too large or too deep to read) into a
+    # pass; a lower one only fails more files. There is no option for it: only --trust REV.
+    defaults = Limits()
+    for name in _LIMITS:
+        if getattr(config.limits, name) > getattr(defaults, name):
+            found.append((f"limits.{name}", str(getattr(config.limits, name)), ""))
     if ci() and config.key_env != DEFAULT_KEY_ENV and loose("key_env"):
         found.append(("keys.env", config.key_env, f"--key-env {config.key_env}"))
     return found
@@ -160,13 +167,21 @@ def weakenings(config: Config, given: Mapping[str, Any]) -> list[tuple[str, str,
 def _refuse(config: Config, loosening: list[tuple[str, str, str]], reason: str) -> None:
     where = config.describe()
     settings = ", ".join(f"`{name}: {value}`" for name, value, _ in loosening)
-    options = " ".join(option for _, _, option in loosening)
+    options = " ".join(option for _, _, option in loosening if option)
+    trusted = (
+        "read the settings from a trusted revision with `--trust REV` (e.g. the pull request's base, "
+        "`--trust origin/main`)"
+    )
     raise ConfigError(
         f"{where}: {settings} would loosen the check, and settings found in the checkout are not "
         f"trusted here ({reason}): whoever changes the checkout could use them to pass the check",
-        hint=f"say it on the command line instead ({options}), or read the settings from a trusted "
-        "revision with `--trust REV` (e.g. the pull request's base, `--trust origin/main`)",
+        hint=f"say it on the command line instead ({options}), or {trusted}"
+        if options
+        else trusted[0].upper() + trusted[1:] + " (raised limits have no command-line option)",
     )
+
+
+_LIMITS = ("max_file_size", "max_front_matter", "max_expansion", "max_depth")
 
 
 def _stricter(a: str, b: str, order: Sequence[str]) -> Any:
@@ -195,10 +210,7 @@ def _tightened(base: Config, other: Config) -> Config:
         legacy = other.legacy if legacy is None else _stricter(legacy, other.legacy, _LEGACY)
     limits = dataclasses.replace(
         base.limits,
-        **{
-            name: min(getattr(base.limits, name), getattr(other.limits, name))
-            for name in ("max_file_size", "max_front_matter", "max_expansion", "max_depth")
-        },
+        **{name: min(getattr(base.limits, name), getattr(other.limits, name)) for name in _LIMITS},
     )
     return dataclasses.replace(
         base,
