@@ -66,6 +66,7 @@ _SCHEMA: dict[str, Any] = {
     "extensions": list,
     "jobs": int,
     "bind_path": bool,
+    "bind-path": bool,  # the same setting, spelled as the command-line option is
     "limits": {"max_file_size": int, "max_front_matter": int, "max_expansion": int, "max_depth": int},
 }
 
@@ -128,6 +129,10 @@ def _check_schema(section: dict[str, Any], schema: dict[str, Any], where: str, s
 
 def _from_mapping(data: dict[str, Any], source: Path) -> Config:
     _check_schema(data, _SCHEMA, "", source)
+    if "bind-path" in data:
+        if "bind_path" in data:
+            raise ConfigError(f"{source}: 'bind_path' and 'bind-path' are one setting; give it once")
+        data = {("bind_path" if name == "bind-path" else name): value for name, value in data.items()}
     root = source.parent
     keys = data.get("keys") or {}
     fields = data.get("fields") or {}

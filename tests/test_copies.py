@@ -392,3 +392,14 @@ def test_a_bound_path_is_strictly_decoded(bad: object) -> None:
     assert good.path == "content/a.md"
     with pytest.raises(PayloadError, match="path"):
         decode(json.dumps({"fields": {}, "path": bad, "v": 2}).encode())
+
+
+@needs_git
+def test_bind_path_may_be_spelled_as_the_option_is(bound: Path) -> None:
+    (bound / "securedoc.yaml").write_text("bind-path: true\n")
+    os.rename(bound / "content" / "a.md", bound / "content" / "a2.md")
+    done = sd(bound, "verify", "content")
+    assert done.returncode == 1 and "sealed as content/a.md, found at content/a2.md" in done.stdout
+    (bound / "securedoc.yaml").write_text("bind-path: true\nbind_path: true\n")
+    both = sd(bound, "verify", "content")
+    assert both.returncode == 2 and "one setting" in both.stderr
