@@ -86,6 +86,7 @@ def _quick_verify(paths: tuple[str, ...]) -> int | None:
                 "exclude": None,
                 "exclude_field": None,
                 "include_field": None,
+                "bind_path": None,
             },
             check=True,
             key_command=None,
@@ -120,6 +121,7 @@ def _quick_verify(paths: tuple[str, ...]) -> int | None:
                 demo="error" if ci else "warn",
                 binding=trusted.binding,
             ),
+            bind_path=trusted.bind_path,
         )
         unsealed = trusted.unsealed
         out = io.StringIO()

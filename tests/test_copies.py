@@ -403,3 +403,17 @@ def test_bind_path_may_be_spelled_as_the_option_is(bound: Path) -> None:
     (bound / "securedoc.yaml").write_text("bind-path: true\nbind_path: true\n")
     both = sd(bound, "verify", "content")
     assert both.returncode == 2 and "one setting" in both.stderr
+
+
+@needs_git
+def test_the_narrow_entry_point_catches_copies_and_moves_too(bound: Path) -> None:
+    # `securedoc verify FILE...` with no options is answered without the full command line
+    # (securedoc.entry): it must give the same verdicts.
+    shutil.copyfile(bound / "content" / "a.md", bound / "content" / "copy.md")
+    os.rename(bound / "content" / "posts" / "b.md", bound / "content" / "b.md")
+    done = sd(bound, "verify", "content/a.md", "content/copy.md", "content/b.md")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "content/copy.md:4: error: carries the same seal as content/a.md" in done.stdout
+    assert "content/a.md:4: error: carries the same seal as content/copy.md" in done.stdout
+    assert "content/b.md:4: mismatch: sealed as content/posts/b.md, found at content/b.md" in done.stdout
+    assert "3 files: 1 mismatch, 2 error" in done.stderr
