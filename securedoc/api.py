@@ -451,7 +451,7 @@ def run(options: RunOptions) -> Iterator[Report]:
         if items:  # the unchanged files' seals: a new copy of one of them is caught too
             changed = {os.path.abspath(item.path) for item in items}
             copies.seed(tracker, (i.path for i in options.walk() if i.error is None), changed, config.limits)
-    sealed: dict[str, str] = {}  # seal: the fingerprint of each unchanged file's seal -> its path
+    sealed: dict[str, str] = {}  # seal runs: each seal's fingerprint -> the first file that carries it
     for result in batch.map_ordered(task, items, jobs=jobs):
         for tag in result.tags:
             options.new_tags += tag

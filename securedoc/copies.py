@@ -93,10 +93,14 @@ def seal_of_document(document: Document) -> str | None:
 
 @dataclass
 class _Holder:
+    """A file that carries a seal: what a follow-up report needs, not the whole report (a run
+    remembers one per sealed file)."""
+
     path: str
     file: tuple[int, int] | None
-    report: Report | None  # None: a file outside the run (--changed), not reported yet
-    told: bool = False  # whether its follow-up report was given
+    was: tuple[str, bool] | None  # its report's (status, failed); None: a file outside the run (--changed)
+    line: int | None = None
+    told: bool = False  # whether it was told (inline, or by its follow-up report)
 
 
 def _others(holders: list[_Holder]) -> str:
@@ -133,7 +137,8 @@ class Tracker:
             yield report  # a link to (or a hard link of) a file already seen: the same file
             return
         earlier = list(holders)
-        holders.append(_Holder(report.path, file, report, told=bool(earlier)))  # a duplicate is told inline
+        was = (report.status.value, fails(report))
+        holders.append(_Holder(report.path, file, was, report.line, told=bool(earlier)))  # a duplicate: told inline
         if not earlier:
             yield report
             return
@@ -153,19 +158,13 @@ def _duplicate(report: Report, earlier: list[_Holder]) -> Report:
 
 
 def _follow_up(holder: _Holder, later: str) -> Report:
-    first = holder.report
-    was: tuple[str, bool] | None = None
-    line = None
-    if first is not None:
-        was = (first.status.value, fails(first))
-        line = first.line
     return Report(
         holder.path,
         Status.ERROR,
         message=f"carries the same seal as {later}: one of them is a copy",
-        line=line,
+        line=holder.line,
         hint=_HINT,
-        extra={FOLLOW_UP: was},
+        extra={FOLLOW_UP: holder.was},
     )
 
 
