@@ -32,6 +32,26 @@ settings.load_profile("ci" if os.environ.get("CI") else os.environ.get("HYPOTHES
 # compared in every test, here and in the commands the tests start (securedoc.seal._write_seal).
 os.environ["SECUREDOC_CHECK_EDITS"] = "full"
 
+# Tests marked `long` (a minute or more each: the SIGKILL crash tests) run in CI and on request; a
+# developer's default run skips them. docs/testing.md says how to run them.
+SLOW_TESTS_ENV = "SECUREDOC_SLOW_TESTS"
+
+
+def _truthy(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if _truthy("CI") or _truthy(SLOW_TESTS_ENV) or "long" in (config.getoption("markexpr") or ""):
+        return
+    skip = pytest.mark.skip(
+        reason=f"takes a minute or more; runs in CI, or locally with {SLOW_TESTS_ENV}=1 or -m long (docs/testing.md)"
+    )
+    for item in items:
+        if item.get_closest_marker("long") is not None:
+            item.add_marker(skip)
+
+
 KEY_BYTES = bytes(range(32))
 OTHER_BYTES = bytes(range(100, 132))
 LEGACY_BYTES = bytes(range(200, 216))

@@ -100,6 +100,7 @@ def _duration(root: Path, args: list[str]) -> float:
     return time.perf_counter() - start
 
 
+@pytest.mark.long  # about 90 seconds: skipped on a developer's default run (conftest.py)
 def test_seal_survives_sigkill_at_random_moments(tmp_path: Path) -> None:
     base = tmp_path / "base"
     _make_archive(base)
@@ -135,6 +136,7 @@ def test_seal_survives_sigkill_at_random_moments(tmp_path: Path) -> None:
     assert outcomes["some"] >= RUNS // 5, outcomes  # most kills landed in the middle of the run
 
 
+@pytest.mark.long  # about 90 seconds: skipped on a developer's default run (conftest.py)
 def test_rotate_survives_sigkill_at_random_moments(tmp_path: Path) -> None:
     base = tmp_path / "base"
     _make_archive(base)
