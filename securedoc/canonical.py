@@ -567,32 +567,34 @@ def loader_class() -> type:
     return _Loader
 
 
+class PurePythonLoader(
+    yaml.reader.Reader,
+    yaml.scanner.Scanner,
+    yaml.parser.Parser,
+    yaml.composer.Composer,
+    CanonicalConstructor,
+    _CachedResolver,
+):
+    """Canonical construction over PyYAML's pure-Python parser: about 10x slower than libyaml's,
+    same results (the tests read bad input with both, so no message depends on one parser)."""
+
+    def __init__(self, stream: str) -> None:
+        yaml.reader.Reader.__init__(self, stream)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+        yaml.composer.Composer.__init__(self)
+        CanonicalConstructor.__init__(self)
+        yaml.resolver.Resolver.__init__(self)
+
+
+_Loader: type = PurePythonLoader
 if getattr(yaml, "__with_libyaml__", False):
     from yaml._yaml import CParser as _Parser
 
-    class _Loader(_Parser, CanonicalConstructor, _CachedResolver):
+    class _CLoader(_Parser, CanonicalConstructor, _CachedResolver):
         def __init__(self, stream: str) -> None:
             _Parser.__init__(self, stream)
             CanonicalConstructor.__init__(self)
             _CachedResolver.__init__(self)
 
-else:  # pragma: no cover - PyYAML without libyaml: about 10x slower, same results
-
-    class _Loader(  # type: ignore[no-redef]
-        yaml.reader.Reader,
-        yaml.scanner.Scanner,
-        yaml.parser.Parser,
-        yaml.composer.Composer,
-        CanonicalConstructor,
-        _CachedResolver,
-    ):
-        def __init__(self, stream: str) -> None:
-            yaml.reader.Reader.__init__(self, stream)
-            yaml.scanner.Scanner.__init__(self)
-            yaml.parser.Parser.__init__(self)
-            yaml.composer.Composer.__init__(self)
-            CanonicalConstructor.__init__(self)
-            yaml.resolver.Resolver.__init__(self)
-
-
-WITH_LIBYAML = bool(getattr(yaml, "__with_libyaml__", False))
+    _Loader = _CLoader

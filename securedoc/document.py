@@ -438,10 +438,10 @@ def _yaml_error(exc: Exception, text: str, path: str | None) -> DocumentError:
         column = f", column {mark.column + 1}" if mark is not None else ""
         return DocumentError(f"invalid YAML: {problem}{context}{column}", path=path, line=line, hint=hint)
     if isinstance(exc, yaml.reader.ReaderError):
-        try:
+        if exc.encoding == "unicode":  # PyYAML's own reader counts characters of the text
+            offset = exc.position
+        else:  # libyaml counts bytes of its UTF-8
             offset = len(text.encode("utf-8")[: exc.position].decode("utf-8", "ignore"))
-        except Exception:  # pragma: no cover - defensive
-            offset = 0
         line = text.count("\n", 0, offset) + _FIRST_LINE
         return DocumentError(f"invalid YAML: {exc.reason}", path=path, line=line, hint=hint)
     return DocumentError(f"invalid YAML: {exc}", path=path, hint=hint)
@@ -456,7 +456,10 @@ def _describe(node: Node) -> str:
 
 
 def _parse_front_matter(text: str, path: str | None, limits: Limits) -> tuple[list[Entry], int, bool, bool]:
-    loader = loader_class()(text)
+    try:
+        loader = loader_class()(text)  # PyYAML's pure-Python reader checks the characters here
+    except yaml.reader.ReaderError as exc:
+        raise _yaml_error(exc, text, path) from None
     loader.max_depth = limits.max_depth
     try:
         try:
