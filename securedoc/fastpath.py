@@ -22,13 +22,11 @@ alike. docs/format.md ("The fast path") and docs/security.md give the argument a
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import json
 from typing import Any
 
-from . import envelope
+from . import b64url, envelope
 from .document import SEAL_FIELD, Limits
 from .errors import MalformedSeal
 from .keys import Keyring
@@ -69,7 +67,7 @@ def digest(data: bytes, start: int, end: int) -> str:
     h = hashlib.sha256(_DOMAIN + start.to_bytes(8, "big"))
     h.update(view[:start])
     h.update(view[end:])
-    return envelope.b64url_encode(h.digest())
+    return b64url.encode(h.digest())
 
 
 def settings_for(limits: Limits, **more: Any) -> str:
@@ -91,8 +89,8 @@ def _peek_claim(data: bytes, start: int, end: int) -> object:
     if dot < 0 or dot - start > 4096:
         return None
     try:
-        header = json.loads(base64.urlsafe_b64decode(data[start:dot] + b"=" * (-(dot - start) % 4)))
-    except (ValueError, binascii.Error, RecursionError):
+        header = json.loads(b64url.decode(data[start:dot].decode("ascii")))
+    except (ValueError, RecursionError):  # not ASCII, not base64url, not JSON: the strict parse says which
         return None
     return header.get(CLAIM) if isinstance(header, dict) else None
 

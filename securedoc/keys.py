@@ -27,7 +27,6 @@ errors or logs.
 
 from __future__ import annotations
 
-import base64
 import errno
 import hashlib
 import hmac
@@ -40,7 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from . import crypto
+from . import b64url, crypto
 from .crypto import random_bytes
 from .errors import KeyringError, UnknownKeyError
 
@@ -240,22 +239,18 @@ def _private_hint(kid: str) -> str:
     )
 
 
-def _b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
 def jwk_thumbprint(key: Key) -> str:
     """The RFC 7638 JWK thumbprint (SHA-256, base64url): identifies a key without revealing it.
 
     For an Ed25519 key it is computed from the public members (``crv``, ``kty``, ``x``), so the
     private key and its public half have the same thumbprint."""
     if key.signing:
-        members = {"crv": "Ed25519", "kty": "OKP", "x": _b64url(key.public_bytes())}
+        members = {"crv": "Ed25519", "kty": "OKP", "x": b64url.encode(key.public_bytes())}
     else:
-        members = {"k": _b64url(key.secret_bytes()), "kty": "oct"}
+        members = {"k": b64url.encode(key.secret_bytes()), "kty": "oct"}
     canonical = json.dumps(members, separators=(",", ":"), sort_keys=True)
     digest = hashlib.sha256(canonical.encode("ascii")).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+    return b64url.encode(digest)
 
 
 def valid_kid_for_file(kid: str) -> bool:
@@ -314,7 +309,7 @@ def public_jwk(key: Key) -> dict[str, Any]:
         "crv": "Ed25519",
         "kid": key.kid,
         "alg": SIGN_ALG,
-        "x": _b64url(public_key(key).public_bytes()),
+        "x": b64url.encode(public_key(key).public_bytes()),
     }
     if key.demo:
         jwk[DEMO_MEMBER] = True
@@ -326,14 +321,14 @@ def key_to_jwk(key: Key) -> dict[str, Any]:
     if key.signing:
         signing = public_jwk(key)
         if key.private:
-            signing["d"] = _b64url(key.secret_bytes())
+            signing["d"] = b64url.encode(key.secret_bytes())
         return signing
     jwk: dict[str, Any] = {
         "kty": "oct",
         "kid": key.kid,
         "alg": key.alg,
         "use": "enc",
-        "k": base64.urlsafe_b64encode(key.secret_bytes()).rstrip(b"=").decode("ascii"),
+        "k": b64url.encode(key.secret_bytes()),
     }
     if key.demo:
         jwk[DEMO_MEMBER] = True
@@ -380,10 +375,10 @@ def _b64url_member(obj: dict[str, Any], name: str, where: str) -> bytes:
     text = obj.get(name)
     if not isinstance(text, str) or not _B64URL.fullmatch(text) or len(text) % 4 == 1:
         raise KeyringError(f'{where}: "{name}" is missing or is not base64url text')
-    data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    if _b64url(data) != text:
-        raise KeyringError(f'{where}: "{name}" is not canonical base64url')
-    return data
+    try:
+        return b64url.decode(text)
+    except b64url.NotBase64url:
+        raise KeyringError(f'{where}: "{name}" is not canonical base64url') from None
 
 
 def _okp_from_jwk(obj: dict[str, Any], kid: str, where: str, source: str) -> Key:

@@ -29,10 +29,11 @@ fail, legacy payloads must bind every visible field, demo seals fail in CI (issu
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 from typing import Any
+
+from . import b64url
 
 __all__ = ["RULES_VERSION", "settings_fingerprint"]
 
@@ -52,4 +53,4 @@ def settings_fingerprint(**settings: Any) -> str:
     """
     text = json.dumps({"rules": RULES_VERSION, **settings}, sort_keys=True, separators=(",", ":"), default=list)
     digest = hashlib.sha256(b"securedoc settings\x00" + text.encode("utf-8")).digest()[:16]
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+    return b64url.encode(digest)
