@@ -14,9 +14,9 @@ useless (they are simply never hit again).
 
 Only clean results are cached: ``ok`` with no warnings for ``verify``, "nothing to do" for
 ``seal``. Each purpose has one file, ``DIR/securedoc-cache-v1-verify`` and ``-seal``: an 8-byte
-magic, then 16-byte tags, newest last; it is rewritten atomically at the end of a run and keeps at
-most :data:`MAX_ENTRIES` tags. In memory the tags are one sorted bytes object (16 bytes a tag),
-shared by forked workers.
+magic, then 16-byte tags, newest last; it is rewritten atomically at the end of a run
+(:mod:`securedoc.atomicfile`, like an article) and keeps at most :data:`MAX_ENTRIES` tags. In
+memory the tags are one sorted bytes object (16 bytes a tag), shared by forked workers.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .crypto import random_bytes
+from . import atomicfile
 from .errors import ConfigError
 from .keys import Keyring
 
@@ -173,12 +173,7 @@ class VerificationCache:
         tags = (self._stored + bytes(added))[-MAX_ENTRIES * TAG_SIZE :]
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            temp = self.folder / f".{self.path.name}.{os.getpid()}.{random_bytes(6).hex()}.tmp"
-            with open(temp, "wb") as handle:
-                handle.write(MAGIC)
-                handle.write(tags)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temp, self.path)
+            atomicfile.cleanup_temp_files(str(self.folder))  # left by a run killed while saving
+            atomicfile.replace_file(str(self.path), MAGIC + tags)
         except OSError as exc:
             raise ConfigError(f"{self.path}: cannot write the cache: {exc.strerror}") from None

@@ -11,7 +11,7 @@ securedoc runs over one archive take turns per file instead of racing.
 Temporary files left by a run that was killed are removed by the next run that touches that
 folder. A temporary file is only ever removed when no process holds its lock (a writer locks it
 as soon as it creates it) and the process that made it is gone or it is more than a few seconds
-old.
+old. The writing and the clean-up are :mod:`securedoc.atomicfile`'s, shared with the cache.
 """
 
 from __future__ import annotations
@@ -19,15 +19,14 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
-import re
 import stat
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from .crypto import random_bytes
+from . import atomicfile
+from .atomicfile import TEMP_PATTERN, cleanup_temp_files
 from .document import DEFAULT_LIMITS, Limits
 from .errors import DocumentError, FileAccessError, WriteError
 
@@ -42,9 +41,6 @@ __all__ = [
     "STDIN",
     "read_stdin",
 ]
-
-TEMP_PATTERN = re.compile(r"^\..+\.securedoc-(?P<pid>\d+)-[0-9a-f]{16}\.tmp$")
-_UNLOCKED_GRACE = 5.0  # a writer locks its temporary file microseconds after creating it
 
 
 @dataclass(frozen=True)
@@ -176,19 +172,6 @@ def locked_article(path: str, limits: Limits = DEFAULT_LIMITS) -> Iterator[tuple
     raise WriteError("the file keeps being replaced by another process; try again", path=path)
 
 
-def _fsync_dir(folder: str) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def check_writable(path: str, snapshot: Snapshot) -> None:
     """Refuse files and folders marked read-only, even for root, who could write them anyway."""
     if not snapshot.mode & 0o222:
@@ -213,116 +196,45 @@ def check_writable(path: str, snapshot: Snapshot) -> None:
 def atomic_replace(path: str, data: bytes, snapshot: Snapshot) -> None:
     """Replace ``path`` with ``data`` atomically, if it is still the file described by ``snapshot``.
 
-    On any failure the original bytes stay in place and the temporary file is removed.
+    On any failure the original bytes stay in place and the temporary file is removed
+    (:mod:`securedoc.atomicfile` does the writing).
     """
     check_writable(path, snapshot)
-    folder = os.path.dirname(os.path.abspath(path))
-    name = os.path.basename(path)
-    temp = os.path.join(folder, f".{name}.securedoc-{os.getpid()}-{random_bytes(8).hex()}.tmp")
     try:
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+        fd, temp = atomicfile.create_temp(path)
     except OSError as exc:
         raise WriteError(
             f"cannot create a temporary file next to it: {exc.strerror}",
             path=path,
             hint="check that the folder is writable and the disk is not full",
         ) from None
-    try:
+
+    def still_the_file_we_read() -> None:
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)  # marks the temporary file as in use
-            view = memoryview(data)
-            while view:
-                written = os.write(fd, view)
-                view = view[written:]
-            if os.geteuid() == 0 and (snapshot.uid, snapshot.gid) != (os.getuid(), os.getgid()):
-                os.fchown(fd, snapshot.uid, snapshot.gid)
-            os.fchmod(fd, stat.S_IMODE(snapshot.mode))
-            os.fsync(fd)
-            try:
-                current = os.stat(path)
-            except FileNotFoundError:
-                raise WriteError(
-                    "the file was deleted while securedoc was sealing it; nothing was written", path=path
-                ) from None
-            if not snapshot.same_file(current):
-                raise WriteError(
-                    "the file changed while securedoc was sealing it; nothing was written",
-                    path=path,
-                    hint="run the command again",
-                )
-            os.replace(temp, path)
-        finally:
-            os.close(fd)
-    except WriteError:
-        _remove(temp)
-        raise
+            current = os.stat(path)
+        except FileNotFoundError:
+            raise WriteError(
+                "the file was deleted while securedoc was sealing it; nothing was written", path=path
+            ) from None
+        if not snapshot.same_file(current):
+            raise WriteError(
+                "the file changed while securedoc was sealing it; nothing was written",
+                path=path,
+                hint="run the command again",
+            )
+
+    owner = None
+    if os.geteuid() == 0 and (snapshot.uid, snapshot.gid) != (os.getuid(), os.getgid()):
+        owner = (snapshot.uid, snapshot.gid)
+    try:
+        atomicfile.commit_temp(
+            fd, temp, path, data, mode=stat.S_IMODE(snapshot.mode), owner=owner, check=still_the_file_we_read
+        )
     except OSError as exc:
-        _remove(temp)
         hint = "the disk may be full" if exc.errno == errno.ENOSPC else None
         raise WriteError(
             f"cannot write the file: {exc.strerror or exc}; the original is unchanged", path=path, hint=hint
         ) from None
-    except BaseException:
-        _remove(temp)
-        raise
-    _fsync_dir(folder)
-
-
-def _remove(path: str) -> None:
-    try:
-        os.unlink(path)
-    except OSError:
-        pass
-
-
-def _pid_alive(pid: int) -> bool:
-    """Whether a process is running (a zombie, killed but not yet reaped, is not)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as handle:
-            state = handle.read().rsplit(b")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return True
-    return state not in (b"Z", b"X")
-
-
-def cleanup_temp_files(folder: str) -> list[str]:
-    """Remove securedoc temporary files that a killed run left in ``folder``; returns their paths."""
-    removed: list[str] = []
-    try:
-        entries = list(os.scandir(folder))
-    except OSError:
-        return removed
-    now = time.time()
-    for entry in entries:
-        match = TEMP_PATTERN.match(entry.name)
-        if match is None:
-            continue
-        try:
-            fd = os.open(entry.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
-        except OSError:
-            continue
-        try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
-                continue  # another process is writing it right now
-            st = os.fstat(fd)
-            stale = not _pid_alive(int(match.group("pid"))) or now - st.st_mtime > _UNLOCKED_GRACE
-            if stale and stat.S_ISREG(st.st_mode):
-                try:
-                    os.unlink(entry.path)
-                    removed.append(entry.path)
-                except OSError:
-                    pass
-        finally:
-            os.close(fd)
-    return removed
 
 
 def within(path: str, roots: tuple[str, ...]) -> bool:

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from . import b64url, crypto
+from .atomicfile import fsync_folder, pid_alive
 from .crypto import random_bytes
 from .errors import KeyringError, UnknownKeyError
 
@@ -503,16 +504,6 @@ def load_key_env(name: str, environ: Mapping[str, str] | None = None) -> list[Ke
 _KEY_TEMP = re.compile(r"^\.[A-Za-z0-9][A-Za-z0-9._-]{0,63}\.jwk\.(?P<pid>\d+)\.[0-9a-f]{12}\.tmp$")
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def remove_stale_key_temps(folder: Path) -> list[Path]:
     """Remove temporary key files (``.KID.jwk.PID.RANDOM.tmp``) left by a ``keys new`` or ``keys
     import`` that was killed: they hold key material. Returns what was removed."""
@@ -523,7 +514,7 @@ def remove_stale_key_temps(folder: Path) -> list[Path]:
         return removed
     for entry in entries:
         match = _KEY_TEMP.match(entry.name)
-        if match is None or (int(match.group("pid")) != os.getpid() and _pid_alive(int(match.group("pid")))):
+        if match is None or (int(match.group("pid")) != os.getpid() and pid_alive(int(match.group("pid")))):
             continue
         try:
             os.unlink(entry.path)
@@ -596,7 +587,7 @@ def write_key_file(key: Key, folder: Path) -> Path:
         raise KeyringError(f"{target} already exists; securedoc never overwrites a key file")
     text = json.dumps(key_to_jwk(key), indent=2) + "\n"
     if _link_anonymous(folder, text.encode("ascii"), target):
-        _fsync_folder(folder)
+        fsync_folder(folder)
         return target
     temp = folder / f".{key.kid}.jwk.{os.getpid()}.{random_bytes(6).hex()}.tmp"
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
@@ -616,7 +607,7 @@ def write_key_file(key: Key, folder: Path) -> Path:
             os.unlink(temp)
         except FileNotFoundError:
             pass
-    _fsync_folder(folder)
+    fsync_folder(folder)
     return target
 
 
@@ -644,20 +635,8 @@ def write_public_key_file(key: Key, target: Path) -> Path:
             os.unlink(temp)
         except FileNotFoundError:
             pass
+    fsync_folder(target.parent)
     return target
-
-
-def _fsync_folder(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 @dataclass(frozen=True)

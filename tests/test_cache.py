@@ -6,11 +6,13 @@ import json
 import os
 from pathlib import Path
 
+import pytest
 from conftest import OTHER_BYTES, article
 
 from securedoc.api import RunOptions, run, save_cache
 from securedoc.cache import FILE_NAME, MAGIC, CacheView, VerificationCache, derive_cache_key
 from securedoc.document import parse
+from securedoc.errors import ConfigError
 from securedoc.keys import Key, Keyring
 from securedoc.models import Status
 from securedoc.seal import seal_document
@@ -110,3 +112,35 @@ def test_tag_set_bisection() -> None:
     assert all(t in tag_set for t in tags)
     assert not any(_os.urandom(16) in tag_set for _ in range(1000))
     assert b"short" not in tag_set and "text" not in tag_set and bytes(16) not in TagSet()
+
+
+def test_saving_is_the_atomic_write_of_articles(tmp_path: Path, ring: Keyring, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cache file is written like an article: a temporary file that the next save removes if a
+    killed run left it, the folder flushed after the rename, and on failure the old file intact."""
+    import subprocess
+    import sys
+
+    from securedoc import atomicfile
+
+    settings = {"purpose": "verify"}
+    folder = tmp_path / "cache"
+    VerificationCache(folder, ring, settings).save(b"\x01" * 16)
+    saved = (folder / f"{FILE_NAME}-verify").read_bytes()
+    assert saved == MAGIC + b"\x01" * 16
+    dead = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True).stdout)
+    left = folder / f".{FILE_NAME}-verify.securedoc-{dead}-{'0' * 16}.tmp"
+    left.write_bytes(b"partial")
+    flushed: list[str] = []
+    monkeypatch.setattr(atomicfile, "fsync_folder", lambda f: flushed.append(os.path.abspath(f)))
+    VerificationCache(folder, ring, settings).save(b"\x02" * 16)
+    assert sorted(p.name for p in folder.iterdir()) == [f"{FILE_NAME}-verify"]  # the leftover is gone
+    assert flushed == [str(folder)]
+
+    def no_rename(src: str, dst: str) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(atomicfile.os, "replace", no_rename)
+    with pytest.raises(ConfigError, match="cannot write the cache"):
+        VerificationCache(folder, ring, settings).save(b"\x03" * 16)
+    assert sorted(p.name for p in folder.iterdir()) == [f"{FILE_NAME}-verify"]  # no temporary file left
+    assert (folder / f"{FILE_NAME}-verify").read_bytes() == MAGIC + b"\x01" * 16 + b"\x02" * 16
