@@ -23,8 +23,8 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from .document import DEFAULT_LIMITS, Limits, parse
-from .errors import DocumentError, SecuredocError
+from .document import DEFAULT_LIMITS, Limits, parse, too_large
+from .errors import SecuredocError
 from .fastpath import settings_for, verify_bytes
 from .filestep import Task, handle
 from .keys import Keyring
@@ -54,11 +54,7 @@ def _read_url(url: str, limits: Limits) -> bytes:
     with fsspec.open(url, "rb") as handle:
         data: bytes = handle.read(limits.max_file_size + 1)
     if len(data) > limits.max_file_size:
-        raise DocumentError(
-            f"the file is larger than the limit of {limits.max_file_size:,} bytes",
-            path=url,
-            hint="raise limits.max_file_size in securedoc.yaml if this article is genuine",
-        )
+        raise too_large(url, limits)
     return data
 
 

@@ -68,6 +68,29 @@ class Limits:
 DEFAULT_LIMITS = Limits()
 
 
+def too_large(path: str | None, limits: Limits, size: int | None = None, *, what: str = "the file") -> DocumentError:
+    """The one error for input over ``limits.max_file_size`` (a file, standard input, a URL), with
+    its size when it is known."""
+    if size is None:
+        message = f"{what} is larger than the limit of {limits.max_file_size:,} bytes"
+    else:
+        message = f"{what} is {size:,} bytes; the limit is {limits.max_file_size:,}"
+    return DocumentError(
+        message, path=path, hint="raise limits.max_file_size in securedoc.yaml if this article is genuine"
+    )
+
+
+def unclosed(data: bytes, fm_start: int, limits: Limits, path: str | None, fence: str, closers: str) -> DocumentError:
+    """The error for front matter whose closing line was not found: too large, or never closed."""
+    if len(data) - fm_start > limits.max_front_matter:
+        message = f"the front matter is larger than the limit of {limits.max_front_matter:,} bytes (or never closes)"
+        hint = f"close the front matter with a '{fence}' line, or raise limits.max_front_matter"
+    else:
+        message = f"the front matter never closes: no {closers} line follows the opening '{fence}'"
+        hint = f"add a line '{fence}' after the last front matter field"
+    return DocumentError(message, path=path, line=1, hint=hint)
+
+
 class Entry(NamedTuple):
     """One top-level field of the front matter."""
 
@@ -362,11 +385,7 @@ def _no_front_matter(data: bytes, start: int, path: str | None) -> DocumentError
 def parse(data: bytes, *, path: str | None = None, limits: Limits = DEFAULT_LIMITS) -> Document:
     """Split and parse an article. Raises :class:`DocumentError` with a file line for bad input."""
     if len(data) > limits.max_file_size:
-        raise DocumentError(
-            f"the file is {len(data):,} bytes; the limit is {limits.max_file_size:,}",
-            path=path,
-            hint="raise limits.max_file_size in securedoc.yaml if this article is genuine",
-        )
+        raise too_large(path, limits, len(data))
     bom = data.startswith(BOM)
     start = 3 if bom else 0
     opening = _OPEN.match(data, start)
@@ -382,15 +401,7 @@ def parse(data: bytes, *, path: str | None = None, limits: Limits = DEFAULT_LIMI
     search_end = min(len(data), fm_start + limits.max_front_matter + 8)
     closing = _find_closing(data, fm_start, search_end)
     if closing is None or closing[0] - fm_start > limits.max_front_matter:
-        if len(data) - fm_start > limits.max_front_matter:
-            message = (
-                f"the front matter is larger than the limit of {limits.max_front_matter:,} bytes (or never closes)"
-            )
-            hint = "close the front matter with a '---' line, or raise limits.max_front_matter"
-        else:
-            message = "the front matter never closes: no '---' or '...' line follows the opening '---'"
-            hint = "add a line '---' after the last front matter field"
-        raise DocumentError(message, path=path, line=1, hint=hint)
+        raise unclosed(data, fm_start, limits, path, "---", "'---' or '...'")
     fm_end, body_start = closing
     nul = data.find(b"\x00", fm_start, fm_end)
     if nul >= 0:

@@ -27,8 +27,8 @@ from dataclasses import dataclass
 
 from . import atomicfile
 from .atomicfile import TEMP_PATTERN, cleanup_temp_files
-from .document import DEFAULT_LIMITS, Limits
-from .errors import DocumentError, FileAccessError, WriteError
+from .document import DEFAULT_LIMITS, Limits, too_large
+from .errors import FileAccessError, WriteError
 
 __all__ = [
     "Snapshot",
@@ -84,11 +84,7 @@ def _read_fd(fd: int, path: str, limits: Limits) -> tuple[bytes, os.stat_result]
     if not stat.S_ISREG(st.st_mode):
         raise FileAccessError("not a regular file (a device, pipe or socket?)", path=path)
     if st.st_size > limits.max_file_size:
-        raise DocumentError(
-            f"the file is {st.st_size:,} bytes; the limit is {limits.max_file_size:,}",
-            path=path,
-            hint="raise limits.max_file_size in securedoc.yaml if this article is genuine",
-        )
+        raise too_large(path, limits, st.st_size)
     chunks = []
     remaining = limits.max_file_size + 1
     while remaining > 0:
@@ -99,9 +95,7 @@ def _read_fd(fd: int, path: str, limits: Limits) -> tuple[bytes, os.stat_result]
         remaining -= len(chunk)
     data = b"".join(chunks)
     if len(data) > limits.max_file_size:
-        raise DocumentError(
-            f"the file grew past the limit of {limits.max_file_size:,} bytes while being read", path=path
-        )
+        raise too_large(path, limits, what="the file (it grew while being read)")
     return data, st
 
 
@@ -113,11 +107,7 @@ def read_stdin(limits: Limits = DEFAULT_LIMITS) -> bytes:
     stream = sys.stdin.buffer
     data = stream.read(limits.max_file_size + 1)
     if len(data) > limits.max_file_size:
-        raise DocumentError(
-            f"standard input holds more than the limit of {limits.max_file_size:,} bytes",
-            path=STDIN,
-            hint="raise limits.max_file_size in securedoc.yaml if this article is genuine",
-        )
+        raise too_large(STDIN, limits, what="standard input")
     return data
 
 

@@ -30,7 +30,7 @@ from yaml.error import Mark
 from yaml.nodes import ScalarNode
 
 from .canonical import TAG, dumps
-from .document import DEFAULT_LIMITS, SEAL_FIELD, Document, Entry, Limits, _decode
+from .document import DEFAULT_LIMITS, SEAL_FIELD, Document, Entry, Limits, _decode, too_large, unclosed
 from .errors import DocumentError
 
 __all__ = ["TomlDocument", "parse_toml", "canonical_toml", "OPENING"]
@@ -486,11 +486,7 @@ def _find_closing(data: bytes, start: int, end: int, path: str | None) -> tuple[
 def parse_toml(data: bytes, *, path: str | None = None, limits: Limits = DEFAULT_LIMITS) -> TomlDocument:
     """Split and read an article with TOML front matter. Raises DocumentError for bad input."""
     if len(data) > limits.max_file_size:
-        raise DocumentError(
-            f"the file is {len(data):,} bytes; the limit is {limits.max_file_size:,}",
-            path=path,
-            hint="raise limits.max_file_size in securedoc.yaml if this article is genuine",
-        )
+        raise too_large(path, limits, len(data))
     bom = data.startswith(b"\xef\xbb\xbf")
     opening = OPENING.match(data, 3 if bom else 0)
     if opening is None:  # pragma: no cover - the caller checked
@@ -499,15 +495,7 @@ def parse_toml(data: bytes, *, path: str | None = None, limits: Limits = DEFAULT
     fm_start = opening.end()
     closing = _find_closing(data, fm_start, min(len(data), fm_start + limits.max_front_matter + 8), path)
     if closing is None or closing[0] - fm_start > limits.max_front_matter:
-        if len(data) - fm_start > limits.max_front_matter:
-            message = (
-                f"the front matter is larger than the limit of {limits.max_front_matter:,} bytes (or never closes)"
-            )
-            hint = "close the front matter with a '+++' line, or raise limits.max_front_matter"
-        else:
-            message = "the front matter never closes: no '+++' line follows the opening '+++'"
-            hint = "add a line '+++' after the last front matter field"
-        raise DocumentError(message, path=path, line=1, hint=hint)
+        raise unclosed(data, fm_start, limits, path, "+++", "'+++'")
     fm_end, body_start = closing
     nul = data.find(b"\x00", fm_start, fm_end)
     if nul >= 0:

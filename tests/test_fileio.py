@@ -127,3 +127,35 @@ def test_locked_article_sees_the_current_file(tmp_path: Path) -> None:
         fileio.atomic_replace(str(path), b"two", snap)
     with fileio.locked_article(str(path)) as (data, _):
         assert data == b"two"
+
+
+def test_one_size_limit_error_wherever_the_bytes_come_from(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from securedoc.document import parse
+    from securedoc.toml_document import parse_toml
+
+    limits = Limits(max_file_size=1000)
+    yaml_article = b"---\ntitle: x\n---\n" + b"x" * 2000
+    toml_article = b"+++\ntitle = 'x'\n+++\n" + b"x" * 2000
+    big = tmp_path / "big.md"
+    big.write_bytes(yaml_article)
+    errors = []
+    for read in (
+        lambda: fileio.read_article(str(big), limits),
+        lambda: parse(yaml_article, path=str(big), limits=limits),
+        lambda: parse_toml(toml_article, path=str(big), limits=limits),
+    ):
+        with pytest.raises(DocumentError) as info:
+            read()
+        errors.append(info.value)
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(yaml_article)))
+    with pytest.raises(DocumentError) as info:
+        fileio.read_stdin(limits)
+    errors.append(info.value)
+    sizes = [f"{len(yaml_article):,}", f"{len(yaml_article):,}", f"{len(toml_article):,}"]
+    for error, size in zip(errors, sizes, strict=False):
+        assert error.message == f"the file is {size} bytes; the limit is 1,000", error.message
+    assert errors[-1].message == "standard input is larger than the limit of 1,000 bytes"
+    assert errors[-1].path == "-"
+    assert len({e.hint for e in errors}) == 1 and "limits.max_file_size" in str(errors[0].hint)
