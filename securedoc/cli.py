@@ -23,7 +23,7 @@ from . import __version__, api, escape, streams
 from .batch import DEFAULT_EXTENSIONS
 from .canonical import to_python
 from .config import Config, env_flag, find_config, load_config
-from .document import DEFAULT_LIMITS, parse
+from .document import parse_fragment
 from .errors import KeyringError, SecuredocError, UsageError
 from .fileio import STDIN
 from .keycommand import KEY_COMMAND_ENV
@@ -841,9 +841,8 @@ def rotate(
 
 
 def _hidden_value(text: str, syntax: str = "yaml") -> Any:
-    fence = "+++" if syntax == "toml" else "---"
     try:
-        document = parse((fence + "\n" + text + fence + "\n").encode("utf-8"), limits=DEFAULT_LIMITS)
+        document = parse_fragment(text, syntax=syntax)
         return to_python(document.entries[0].value)
     except (SecuredocError, IndexError):
         return text

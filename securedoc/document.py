@@ -251,7 +251,7 @@ class Document:
 
     def parse_fragment(self, text: str, limits: Limits) -> Document:
         """The text of some fields (a hidden field's, LF line breaks) read on its own."""
-        return parse(("---\n" + text + "---\n").encode("utf-8"), limits=limits)
+        return parse_fragment(text, limits)
 
     def place(self, at: int, text: str) -> int:
         """Where restored field text planned for ``at`` may go (TOML keeps keys before tables)."""
@@ -431,6 +431,21 @@ def parse(data: bytes, *, path: str | None = None, limits: Limits = DEFAULT_LIMI
         complex_keys=complex_keys,
         _by_ident=by_ident,
     )
+
+
+def parse_fragment(
+    text: str, limits: Limits = DEFAULT_LIMITS, *, syntax: str = "yaml", newline: str = "\n"
+) -> Document:
+    """The text of some top-level fields (a hidden field's, LF line breaks) read on its own, as the
+    front matter of an article of its own: the one way a fragment is read (seal's checks, restore,
+    `open`). TOML text gets ``newline`` line breaks (its multi-line strings keep them)."""
+    if syntax == "toml":
+        from .toml_document import parse_toml
+
+        return parse_toml(
+            ("+++" + newline + text.replace("\n", newline) + "+++" + newline).encode("utf-8"), limits=limits
+        )
+    return parse(("---\n" + text + "---\n").encode("utf-8"), limits=limits)
 
 
 def _yaml_error(exc: Exception, text: str, path: str | None) -> DocumentError:

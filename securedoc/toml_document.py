@@ -30,7 +30,7 @@ from yaml.error import Mark
 from yaml.nodes import ScalarNode
 
 from .canonical import TAG, dumps
-from .document import DEFAULT_LIMITS, SEAL_FIELD, Document, Entry, Limits, _decode, too_large, unclosed
+from .document import DEFAULT_LIMITS, SEAL_FIELD, Document, Entry, Limits, _decode, parse_fragment, too_large, unclosed
 from .errors import DocumentError
 
 __all__ = ["TomlDocument", "parse_toml", "canonical_toml", "OPENING"]
@@ -306,9 +306,7 @@ class TomlDocument(Document):
         return self.kv_end
 
     def parse_fragment(self, text: str, limits: Limits) -> Document:
-        newline = self.newline
-        wrapped = "+++" + newline + text.replace("\n", newline) + "+++" + newline
-        return parse_toml(wrapped.encode("utf-8"), limits=limits)
+        return parse_fragment(text, limits, syntax="toml", newline=self.newline)
 
     def place(self, at: int, text: str) -> int:
         try:

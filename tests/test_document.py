@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from strategies import Generated, articles
 
-from securedoc.document import body_digest, parse
+from securedoc.document import DEFAULT_LIMITS, body_digest, parse
 from securedoc.errors import DocumentError
 from securedoc.keys import Keyring
 from securedoc.seal import seal_document
@@ -207,3 +207,17 @@ def test_hugo_corpus_byte_preservation(tmp_path: Path, key: object) -> None:
         sealed += 1
     assert not errors, errors[:5]
     assert sealed == len(pages)
+
+
+def test_a_fragment_is_read_as_front_matter_of_its_own() -> None:
+    from securedoc.document import parse_fragment
+
+    yaml_doc = parse_fragment("note: |\n  two\n  lines\n")
+    assert [(e.name, e.value, e.line) for e in yaml_doc.entries] == [("note", "two\nlines\n", 2)]
+    toml_doc = parse_fragment('note = """\nA\nB"""\n', syntax="toml", newline="\r\n")
+    assert toml_doc.syntax == "toml" and toml_doc.entries[0].value == "A\r\nB"  # TOML keeps the file's breaks
+    # What the article's own parse_fragment reads is what the function reads.
+    article_doc = parse(b"+++\r\ntitle = 'x'\r\n+++\r\n")
+    assert article_doc.parse_fragment('note = """\nA\nB"""\n', DEFAULT_LIMITS).entries[0].value == "A\r\nB"
+    with pytest.raises(DocumentError):
+        parse_fragment("a: *nowhere\n")

@@ -68,7 +68,6 @@ def archive(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     yield tmp_path
 
 
-
 GOLDEN = Path(__file__).resolve().parent / "data" / "renderers"
 REGENERATE = "SECUREDOC_REGENERATE_GOLDEN"  # =1 rewrites the files (review the diff before committing)
 RUNS = {
