@@ -382,6 +382,21 @@ def _no_front_matter(data: bytes, start: int, path: str | None) -> DocumentError
     )
 
 
+def front_matter_text(data: bytes, fm_start: int, fm_end: int, body_start: int, path: str | None, syntax: str) -> str:
+    """The front matter as text, once it and the body are known to be UTF-8 without NUL bytes."""
+    nul = data.find(b"\x00", fm_start, fm_end)
+    if nul >= 0:
+        raise DocumentError(
+            "the front matter contains a NUL byte",
+            path=path,
+            line=_line_of(data, nul),
+            hint=f"the file is probably binary or corrupted; {syntax} does not allow NUL characters",
+        )
+    text = _decode(data, fm_start, fm_end, path)
+    _decode(data, body_start, len(data), path)  # the body must be text too
+    return text
+
+
 def parse(data: bytes, *, path: str | None = None, limits: Limits = DEFAULT_LIMITS) -> Document:
     """Split and parse an article. Raises :class:`DocumentError` with a file line for bad input."""
     if len(data) > limits.max_file_size:
@@ -403,16 +418,7 @@ def parse(data: bytes, *, path: str | None = None, limits: Limits = DEFAULT_LIMI
     if closing is None or closing[0] - fm_start > limits.max_front_matter:
         raise unclosed(data, fm_start, limits, path, "---", "'---' or '...'")
     fm_end, body_start = closing
-    nul = data.find(b"\x00", fm_start, fm_end)
-    if nul >= 0:
-        raise DocumentError(
-            "the front matter contains a NUL byte",
-            path=path,
-            line=_line_of(data, nul),
-            hint="the file is probably binary or corrupted; YAML does not allow NUL characters",
-        )
-    front_matter = _decode(data, fm_start, fm_end, path)
-    _decode(data, body_start, len(data), path)  # the body must be text too
+    front_matter = front_matter_text(data, fm_start, fm_end, body_start, path, "YAML")
     _refuse_ambiguous(front_matter, path)
     entries, indent, flow, complex_keys = _parse_front_matter(front_matter, path, limits)
     by_ident = {entry.ident: entry for entry in entries}

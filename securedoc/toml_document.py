@@ -30,7 +30,17 @@ from yaml.error import Mark
 from yaml.nodes import ScalarNode
 
 from .canonical import TAG, dumps
-from .document import DEFAULT_LIMITS, SEAL_FIELD, Document, Entry, Limits, _decode, parse_fragment, too_large, unclosed
+from .document import (
+    DEFAULT_LIMITS,
+    SEAL_FIELD,
+    Document,
+    Entry,
+    Limits,
+    front_matter_text,
+    parse_fragment,
+    too_large,
+    unclosed,
+)
 from .errors import DocumentError
 
 __all__ = ["TomlDocument", "parse_toml", "canonical_toml", "OPENING"]
@@ -495,16 +505,7 @@ def parse_toml(data: bytes, *, path: str | None = None, limits: Limits = DEFAULT
     if closing is None or closing[0] - fm_start > limits.max_front_matter:
         raise unclosed(data, fm_start, limits, path, "+++", "'+++'")
     fm_end, body_start = closing
-    nul = data.find(b"\x00", fm_start, fm_end)
-    if nul >= 0:
-        raise DocumentError(
-            "the front matter contains a NUL byte",
-            path=path,
-            line=data.count(b"\n", 0, nul) + 1,
-            hint="the file is probably binary or corrupted; TOML does not allow NUL characters",
-        )
-    text = _decode(data, fm_start, fm_end, path)
-    _decode(data, body_start, len(data), path)  # the body must be text too
+    text = front_matter_text(data, fm_start, fm_end, body_start, path, "TOML")
     try:
         values = tomllib.loads(text)
         lexer = _Lexer(text).run()
