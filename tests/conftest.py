@@ -8,6 +8,7 @@ import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 from click.testing import CliRunner, Result
@@ -41,8 +42,20 @@ def _truthy(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in ("1", "true", "yes")
 
 
+def in_ci() -> bool:
+    return _truthy("CI")
+
+
+def unavailable(reason: str, ci_note: str = "") -> NoReturn:
+    """Something a test needs is missing: skip on a developer's machine, fail under CI (where the
+    test extra, the package registry and .ci/run provide it)."""
+    if in_ci():
+        pytest.fail(f"{reason} ({ci_note})" if ci_note else reason)
+    pytest.skip(reason)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if _truthy("CI") or _truthy(SLOW_TESTS_ENV) or "long" in (config.getoption("markexpr") or ""):
+    if in_ci() or _truthy(SLOW_TESTS_ENV) or "long" in (config.getoption("markexpr") or ""):
         return
     skip = pytest.mark.skip(
         reason=f"takes a minute or more; runs in CI, or locally with {SLOW_TESTS_ENV}=1 or -m long (docs/testing.md)"
