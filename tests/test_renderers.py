@@ -2,7 +2,7 @@
 
 The archive holds an article that verifies, one sealed with a retired key (ok, with a warning), two
 changed since sealing (XML's and GitHub's special characters in the values and the file name), one
-never sealed, one that cannot be read (a duplicate key), and one whose file name holds an escape
+with a field removed, one added and its body changed, one never sealed, one that cannot be read (a duplicate key), and one whose file name holds an escape
 sequence and a line break. Only the run's duration is masked; everything else, counts included, must
 stay as it is: the output is what CI systems and people read.
 """
@@ -52,6 +52,7 @@ def archive(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     _write(content / "a-ok.md", "---\ntitle: Fine\n---\nBody\n")
     _write(content / "b-changed.md", "---\ntitle: Tom & Jerry <b>\ntags: [one, two]\n---\nBody\n")
     _write(content / "c 100%, a:b.md", '---\ntitle: "Line one\\nline two"\n---\nBody\n')
+    _write(content / "b2-edited.md", "---\ntitle: Edited\nauthor: Ann\n---\nBody\n")
     _write(content / "d-retired.md", "---\ntitle: Old key\n---\nBody\n")
     assert _run("seal", "-q", "--primary", "test-2026", "content")[0] == 0
     assert _run("seal", "-q", "--force", "--primary", "old-2024", "content/d-retired.md")[0] == 0
@@ -59,6 +60,8 @@ def archive(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     for name, old, new in (
         ("b-changed.md", "Tom & Jerry <b>\ntags: [one, two]", 'Tom & Jerry <i>\ntags: [one, "2"]'),
         ("c 100%, a:b.md", "line two", "line 2\\u001b[31m"),
+        ("b2-edited.md", "author: Ann\n", "extra: 1\n"),
+        ("b2-edited.md", "---\nBody\n", "---\nBody, edited\n"),
     ):
         path = content / name
         _write(path, path.read_text("utf-8").replace(old, new))
