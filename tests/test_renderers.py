@@ -2,9 +2,10 @@
 
 The archive holds an article that verifies, one sealed with a retired key (ok, with a warning), two
 changed since sealing (XML's and GitHub's special characters in the values and the file name), one
-with a field removed, one added and its body changed, one never sealed, one that cannot be read (a duplicate key), and one whose file name holds an escape
-sequence and a line break. Only the run's duration is masked; everything else, counts included, must
-stay as it is: the output is what CI systems and people read.
+with a field removed, one added and its body changed, one never sealed, one that cannot be read (a
+duplicate key), and one whose file name holds an escape sequence and a line break. Only the run's
+duration is masked; everything else, counts included, must stay as it is: the output is what CI
+systems and people read.
 """
 
 from __future__ import annotations
