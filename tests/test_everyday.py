@@ -7,8 +7,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -27,7 +29,11 @@ def env_with(**extra: str) -> dict[str, str]:
 
 
 def run(
-    *args: str, cwd: Path, env: dict[str, str] | None = None, input: bytes | None = None
+    *args: str,
+    cwd: Path,
+    env: dict[str, str] | None = None,
+    input: bytes | None = None,
+    preexec_fn: Callable[[], object] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     done = subprocess.run(
         [SECUREDOC, *args],
@@ -36,6 +42,7 @@ def run(
         input=input,
         capture_output=True,
         timeout=120,
+        preexec_fn=preexec_fn,
     )
     return subprocess.CompletedProcess(
         done.args, done.returncode, done.stdout.decode("utf-8", "replace"), done.stderr.decode("utf-8", "replace")
@@ -576,7 +583,15 @@ def test_edit_stopped_by_a_signal_removes_the_copy(editing: dict[str, object], t
         f"os.kill(os.getppid(), signal.{signame})\n"
         "time.sleep(30)\n"
     )
-    done = run("edit", "content/a.md", cwd=site, env=env_with(EDITOR=f"{sys.executable} {editor}"))
+    # A test run started in the background by a shell without job control inherits SIGINT ignored,
+    # and an ignored signal stays ignored in securedoc (as under nohup): start it as a terminal would.
+    done = run(
+        "edit",
+        "content/a.md",
+        cwd=site,
+        env=env_with(EDITOR=f"{sys.executable} {editor}"),
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     assert done.returncode != 0 and "Traceback" not in done.stderr
     copy = Path(seen.read_text())
     assert not copy.exists() and not copy.parent.exists()
