@@ -1,6 +1,6 @@
 """Writing a file so that a reader sees the old bytes or the new ones, never a mix: the one atomic
-write that articles (``fileio``) and the verification cache (``cache``) share, and the clean-up of
-what a killed writer left behind.
+write that articles (``fileio``), ``--output`` copies (``streams``) and the verification cache
+(``cache``) share, and the clean-up of what a killed writer left behind.
 
 The new bytes go to a temporary file in the same folder, ``.NAME.securedoc-PID-RANDOM.tmp``, locked
 (``flock``) from the moment it exists; it is flushed to disk, renamed over the target, and the
@@ -41,12 +41,12 @@ def fsync_folder(folder: str | os.PathLike[str]) -> None:
         os.close(fd)
 
 
-def create_temp(path: str) -> tuple[int, str]:
-    """A new, locked temporary file next to ``path`` (mode 0600): its descriptor and its path.
-    Raises :class:`OSError` when the folder does not let it be made."""
+def create_temp(path: str, mode: int = 0o600) -> tuple[int, str]:
+    """A new, locked temporary file next to ``path`` (created with ``mode``, less the umask): its
+    descriptor and its path. Raises :class:`OSError` when the folder does not let it be made."""
     folder = os.path.dirname(os.path.abspath(path))
     temp = os.path.join(folder, f".{os.path.basename(path)}.securedoc-{os.getpid()}-{os.urandom(8).hex()}.tmp")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, mode)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)  # marks the temporary file as in use
     except BaseException:
@@ -62,13 +62,14 @@ def commit_temp(
     path: str,
     data: bytes,
     *,
-    mode: int,
+    mode: int | None,
     owner: tuple[int, int] | None = None,
     check: Callable[[], None] | None = None,
 ) -> None:
-    """Write ``data`` to the temporary file from :func:`create_temp`, give it ``mode`` (and
-    ``owner``), flush it, call ``check`` (which may refuse by raising), rename it over ``path`` and
-    flush the folder. Closes ``fd``; on any failure removes ``temp`` and re-raises."""
+    """Write ``data`` to the temporary file from :func:`create_temp`, give it ``mode`` (None: keep
+    the mode it was created with) and ``owner``, flush it, call ``check`` (which may refuse by
+    raising), rename it over ``path`` and flush the folder. Closes ``fd``; on any failure removes
+    ``temp`` and re-raises."""
     try:
         try:
             view = memoryview(data)
@@ -76,7 +77,8 @@ def commit_temp(
                 view = view[os.write(fd, view) :]
             if owner is not None:
                 os.fchown(fd, *owner)
-            os.fchmod(fd, mode)
+            if mode is not None:
+                os.fchmod(fd, mode)
             os.fsync(fd)
             if check is not None:
                 check()

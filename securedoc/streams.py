@@ -18,7 +18,7 @@ import os
 import sys
 from collections.abc import Iterable
 
-from .crypto import random_bytes
+from . import atomicfile
 from .document import Limits, parse
 from .errors import SecuredocError, UsageError, WriteError
 from .fileio import STDIN, read_article
@@ -59,34 +59,19 @@ def write_output(output: str, data: bytes) -> None:
         sys.stdout.buffer.flush()
         return
     target = os.path.realpath(output)
-    folder = os.path.dirname(target)
     try:
         mode = os.stat(target).st_mode & 0o7777
     except FileNotFoundError:
         mode = None
     except OSError as exc:
         raise WriteError(f"cannot write the output: {exc.strerror}", path=output) from None
-    temp = os.path.join(folder, f".{os.path.basename(target)}.securedoc-{os.getpid()}-{random_bytes(8).hex()}.tmp")
     try:
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | os.O_NOFOLLOW, 0o666)
+        fd, temp = atomicfile.create_temp(target, 0o666 if mode is None else 0o600)  # new: as umask says
     except OSError as exc:
         raise WriteError(f"cannot write the output: {exc.strerror}", path=output) from None
     try:
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-            if mode is not None:
-                os.fchmod(fd, mode)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(temp, target)
+        atomicfile.commit_temp(fd, temp, target, data, mode=mode)
     except OSError as exc:
-        try:
-            os.unlink(temp)
-        except OSError:
-            pass
         raise WriteError(f"cannot write the output: {exc.strerror}; nothing was written", path=output) from None
 
 

@@ -421,6 +421,10 @@ def test_output_file_for_seal_and_open_restore(keyed: Path) -> None:
     assert article.read_bytes() == raw  # the input is left as it is
     sealed = (keyed / "sealed.md").read_bytes()
     assert b"\nheat:" not in sealed and run("verify", "sealed.md", cwd=keyed).returncode == 0
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (keyed / "sealed.md").stat().st_mode & 0o777 == 0o666 & ~umask  # a new file: as the umask says
+    assert not [p.name for p in keyed.iterdir() if p.name.endswith(".tmp")]  # written atomically, no leftover
     done = run("open", "--restore", "sealed.md", "--output", "restored.md", cwd=keyed)
     assert done.returncode == 0, done.stderr
     assert b"\nheat: 154\n" in (keyed / "restored.md").read_bytes()
