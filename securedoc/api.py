@@ -445,6 +445,16 @@ def run(options: RunOptions) -> Iterator[Report]:
         head = list(islice(iterator, batch.SMALL_RUN))
         jobs = 1 if len(head) < batch.SMALL_RUN else batch.default_jobs()
         items = chain(head, iterator)
+    if options.command == "rotate":
+        items = list(items)
+        shared = copies.shared_seals((i.path for i in items if i.error is None), config.limits)
+        if shared:
+            items = [
+                _not_rotated(item, shared[os.path.normpath(item.path)])
+                if item.error is None and os.path.normpath(item.path) in shared
+                else item
+                for item in items
+            ]
     tracker = copies.Tracker() if options.command == "verify" and tuple(options.paths) != (STDIN,) else None
     if tracker is not None and options.changed is not None:
         items = list(items)
@@ -461,6 +471,19 @@ def run(options: RunOptions) -> Iterator[Report]:
             yield copies.fresh_copy(task, result, sealed)
         else:
             yield result.report
+
+
+def _not_rotated(item: batch.Item, others: list[str]) -> batch.Item:
+    """rotate: a file whose seal another file carries too is refused, not given a seal of its own."""
+    return batch.Item(
+        item.path,
+        RefusedError(
+            f"carries the same seal as {', '.join(others)}: one of them is a copy; not rotated",
+            path=item.path,
+            hint="remove the copy, or seal it as an article of its own (`securedoc seal` gives it a fresh "
+            "seal), then rotate",
+        ),
+    )
 
 
 def _cleaning(items: Iterable[batch.Item], cleaned: list[str]) -> Iterator[batch.Item]:

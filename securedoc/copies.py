@@ -48,6 +48,7 @@ __all__ = [
     "Tracker",
     "seed",
     "fresh_copy",
+    "shared_seals",
     "project_root",
     "place_of",
     "fast_settings",
@@ -195,6 +196,20 @@ def fresh_copy(task: Task, result: Result, seen: dict[str, str]) -> Report:
             )
         )
     return fresh
+
+
+def shared_seals(paths: Iterable[str], limits: Limits) -> dict[str, list[str]]:
+    """``rotate``: which of these files carry a seal that another (distinct) file of them carries
+    too, each with the others. Read before anything is rotated, since a rotated copy would get a
+    seal of its own and no longer look like a copy (rotate must never launder)."""
+    tracker = Tracker()
+    seed(tracker, paths, set(), limits)
+    shared: dict[str, list[str]] = {}
+    for holders in tracker._seen.values():
+        if len(holders) > 1:
+            for holder in holders:
+                shared[holder.path] = [h.path for h in holders if h is not holder]
+    return shared
 
 
 def seed(tracker: Tracker, paths: Iterable[str], skip: set[str], limits: Limits) -> None:

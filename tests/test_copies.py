@@ -417,3 +417,20 @@ def test_the_narrow_entry_point_catches_copies_and_moves_too(bound: Path) -> Non
     assert "content/a.md:4: error: carries the same seal as content/copy.md" in done.stdout
     assert "content/b.md:4: mismatch: sealed as content/posts/b.md, found at content/b.md" in done.stdout
     assert "3 files: 1 mismatch, 2 error" in done.stderr
+
+
+@needs_git
+def test_rotate_refuses_both_files_that_share_a_seal(site: Path) -> None:
+    # A rotated copy would get a seal of its own and no longer look like a copy: never launder.
+    other = json.dumps(key_to_jwk(Key("newsroom-2027", "A256GCM", bytes(range(7, 39)))))
+    keys = json.dumps({"keys": [json.loads(KEY), json.loads(other)]})
+    shutil.copyfile(site / "content" / "a.md", site / "content" / "z-copy.md")
+    before = (site / "content" / "a.md").read_bytes()
+    done = sd(site, "rotate", "--to", "newsroom-2027", "content", SECUREDOC_KEY=keys)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "content/a.md: error: carries the same seal as content/z-copy.md: one of them is a copy; not rotated" in (
+        done.stdout
+    )
+    assert "content/z-copy.md: error: carries the same seal as content/a.md" in done.stdout
+    assert (site / "content" / "a.md").read_bytes() == before == (site / "content" / "z-copy.md").read_bytes()
+    assert "content/posts/b.md:4: rotated" in done.stdout
