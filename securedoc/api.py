@@ -14,27 +14,24 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import chain, islice
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import batch, copies
 from .config import Config
 from .document import DEFAULT_LIMITS, Limits, parse
 from .errors import KeyringError, RefusedError, UsageError
 from .fastpath import settings_for, verify_bytes
-from .fileio import STDIN, atomic_replace, cleanup_temp_files, locked_article, read_article, write_target
-from .filestep import Command, Task
+from .fileio import STDIN, cleanup_temp_files, read_article, write_target
+from .filestep import Command, Task, step
 from .keycommand import key_command_from, run_key_command
 from .keys import Key, Keyring, load_key_dir, load_key_env, load_key_file
 from .models import Action, Report, RetiredPolicy
 from .payload import DEFAULT_BINDING, Binding
 from .sealing import Opened, open_document
 from .verify import DEFAULT_POLICY, Policy, verify_document
-
-if TYPE_CHECKING:
-    from .seal import Outcome
 
 __all__ = [
     "load_keyring",
@@ -228,17 +225,12 @@ def open_file(path: str | Path, keyring: Keyring, *, limits: Limits = DEFAULT_LI
     return open_document(parse(data, path=str(path), limits=limits), keyring, raw=raw)
 
 
-def _rewrite(path: str, outcome_of: Any, limits: Limits, dry_run: bool) -> Outcome:
-    target = write_target(path, (os.path.dirname(os.path.abspath(path)),), False)
-    cleanup_temp_files(os.path.dirname(target))
-    if dry_run:
-        data, _ = read_article(target, limits)
-        return outcome_of(parse(data, path=path, limits=limits))  # type: ignore[no-any-return]
-    with locked_article(target, limits) as (data, snapshot):
-        outcome: Outcome = outcome_of(parse(data, path=path, limits=limits))
-        if outcome.data is not None:
-            atomic_replace(target, outcome.data, snapshot)
-        return outcome
+def _one_file(path: str | Path, task: Task) -> Report:
+    """The per-file step of batch runs (securedoc.filestep) on one file, raising on errors."""
+    path = str(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    cleanup_temp_files(os.path.dirname(write_target(path, (folder,), False)))
+    return step(replace(task, roots=(folder,)), path).report
 
 
 def seal_file(
@@ -254,28 +246,32 @@ def seal_file(
     limits: Limits = DEFAULT_LIMITS,
     encrypt_key: str | None = None,
 ) -> Report:
-    """Seal one file in place, atomically. Returns the report (action ``sealed`` or ``unchanged``)."""
-    from .seal import seal_document
+    """Seal one file in place, atomically: the same step as ``securedoc seal`` and :func:`run`.
 
-    hide = tuple(hide)
-    outcome = _rewrite(
-        str(path),
-        lambda d: seal_document(
-            d, keyring, binding, key=key, hide=hide, force=force, legacy=legacy, limits=limits, encrypt_key=encrypt_key
-        ),
-        limits,
-        dry_run,
+    Returns the report (action ``sealed``, ``unchanged``, ``would seal`` or ``refused``; ``failed``
+    is False when the file is sealed, whatever its earlier seal said). Warnings (a retired or
+    demo key, a seal replaced that did not verify) are in ``report.warnings``."""
+    task = Task(
+        command="seal",
+        keyring=keyring,
+        limits=limits,
+        binding=binding,
+        hide=tuple(hide),
+        key=key,
+        force=force,
+        dry_run=dry_run,
+        legacy=legacy,
+        encrypt_key=encrypt_key,
+        fast=settings_for(limits),
     )
-    return outcome.report
+    return _one_file(path, task)
 
 
 def restore_file(
     path: str | Path, keyring: Keyring, *, dry_run: bool = False, limits: Limits = DEFAULT_LIMITS
 ) -> Report:
     """Put the hidden fields of a file's seal back into its front matter (``open --restore``)."""
-    from .seal import restore_document
-
-    return _rewrite(str(path), lambda d: restore_document(d, keyring, limits=limits), limits, dry_run).report
+    return _one_file(path, Task(command="restore", keyring=keyring, limits=limits, dry_run=dry_run))
 
 
 # -- batch runs ----------------------------------------------------------------------------------

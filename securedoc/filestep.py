@@ -1,17 +1,21 @@
-"""What happens to one file: read it, verify / seal / rotate it, write it back. Never raises.
+"""The per-file step: read one file, verify / seal / rotate / restore it, write it back.
 
 A :class:`Task` says what to do and with what (keyring, settings); it is built once in the parent
-process and sent to each worker once. :func:`handle` turns one path into one :class:`Result`: every
-failure, expected or not, becomes an ``error`` report for that file so that a batch goes on.
+process and sent to each worker once. :func:`step` turns one path into one :class:`Result` and
+raises securedoc's errors (the API's ``seal_file``/``restore_file`` use it); :func:`handle` is the
+same step for batch runs: every failure, expected or not, becomes an ``error`` report for that file
+so that a batch goes on. Every command that writes goes through one read-lock-parse-edit-replace
+function (``_rewrite``), and seal's answer (sealing over a mismatch succeeds) is :func:`settle_seal`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
 
 from . import copies
-from .document import DEFAULT_LIMITS, Limits, parse
+from .document import DEFAULT_LIMITS, Document, Limits, parse
 from .errors import SecuredocError, UsageError
 from .fastpath import verify_bytes
 from .fileio import STDIN, atomic_replace, locked_article, read_article, write_target
@@ -22,10 +26,12 @@ from .verify import DEFAULT_POLICY, Policy, error_report, verify_document
 
 if TYPE_CHECKING:
     from .cache import CacheView
+    from .seal import Outcome
 
-__all__ = ["Task", "Result", "handle"]
+__all__ = ["Task", "Result", "step", "handle", "settle_seal"]
 
-Command = Literal["verify", "seal", "rotate"]
+Command = Literal["verify", "seal", "rotate"]  # what a batch run does
+Step = Literal["verify", "seal", "rotate", "restore"]  # what the per-file step does
 _VERIFY = b"verify"
 _SEAL = b"seal"
 
@@ -34,7 +40,7 @@ _SEAL = b"seal"
 class Task:
     """Everything a worker needs to handle any file of a run."""
 
-    command: Command
+    command: Step
     keyring: Keyring
     limits: Limits = DEFAULT_LIMITS
     retired: RetiredPolicy = "warn"
@@ -114,114 +120,139 @@ def _verify(task: Task, path: str) -> Result:
     return Result(report, (tag,) if clean and tag is not None else (), seal=seal, file=file)
 
 
-def _tags_for_new(task: Task, data: bytes, place: str | None) -> tuple[bytes, ...]:
-    if task.cache is None:
-        return ()
-    return (task.cache.tag(copies.cache_purpose(_SEAL, place), data),)
+def _rewrite(
+    task: Task, path: str, edit: Callable[[Document, str | None], Outcome], would: Action | None
+) -> tuple[bytes, Document, Outcome]:
+    """The one per-file step of every command that writes: read the file (under a lock unless
+    ``dry_run``), parse it, edit it (the edit checks itself: securedoc.seal), replace it atomically.
+    ``edit`` gets the document and its place (bind_path: the path of the file written, a link's
+    target). Returns the bytes read, the document and the outcome; a dry run relabels a change
+    as ``would``."""
+    target = write_target(path, task.roots, task.follow_symlinks)
+    place = task.place(target)
+    if task.dry_run:
+        data, _ = read_article(target, task.limits)
+        document = parse(data, path=path, limits=task.limits)
+        outcome = edit(document, place)
+        if outcome.data is not None and would is not None:
+            outcome = replace(outcome, report=outcome.report.with_(action=would))
+        return data, document, outcome
+    with locked_article(target, task.limits) as (data, snapshot):
+        document = parse(data, path=path, limits=task.limits)
+        outcome = edit(document, place)
+        if outcome.data is not None:
+            atomic_replace(target, outcome.data, snapshot)
+        return data, document, outcome
+
+
+def settle_seal(report: Report) -> Report:
+    """Seal's answer: a file it sealed (or left current) succeeded, whatever its earlier seal said.
+
+    The report's status is the earlier seal's (a mismatch, say); replacing it is what seal is for.
+    Every way of sealing (seal_file, batch runs, ``seal -``) answers through this function."""
+    if report.action in (Action.SEALED, Action.UNCHANGED, Action.WOULD_SEAL):
+        return report.with_(failed=False)
+    return report
 
 
 def _seal(task: Task, path: str) -> Result:
-    if task.cache is not None and not task.force and not task.hide:
+    from .seal import seal_document  # not for verify: keeps `securedoc verify one.md` short
+
+    cacheable = task.cache is not None and not task.force and not task.hide
+    if task.cache is not None and cacheable:
         # Nothing will be written when the cache vouches for these bytes: no lock, no link checks.
         data, _ = read_article(path, task.limits)
         if task.cache.hit(copies.cache_purpose(_SEAL, task.place(path)), data)[0]:
-            return Result(
-                Report(
-                    path,
-                    Status.OK,
-                    message="already sealed (unchanged since last sealed)",
-                    action=Action.UNCHANGED,
-                    extra={"cached": True},
-                ),
-                seal=copies.seal_of_bytes(data),
+            report = Report(
+                path,
+                Status.OK,
+                message="already sealed (unchanged since last sealed)",
+                action=Action.UNCHANGED,
+                extra={"cached": True},
             )
-    target = write_target(path, task.roots, task.follow_symlinks)
-    if task.dry_run:
-        data, _ = read_article(target, task.limits)
-        return _seal_bytes(task, path, target, data, None)
-    with locked_article(target, task.limits) as (data, snapshot):
-        return _seal_bytes(task, path, target, data, snapshot)
+            return Result(settle_seal(report), seal=copies.seal_of_bytes(data))
+    places: list[str | None] = []
 
+    def edit(document: Document, place: str | None) -> Outcome:
+        places.append(place)
+        return seal_document(
+            document,
+            task.keyring,
+            task.binding,
+            key=task.key,
+            hide=task.hide,
+            force=task.force,
+            legacy=task.legacy,
+            limits=task.limits,
+            fast=copies.fast_settings(task.fast, place) or False,
+            encrypt_key=task.encrypt_key,
+            place=place,
+        )
 
-def _seal_bytes(task: Task, path: str, target: str, data: bytes, snapshot: object) -> Result:
-    from .seal import seal_document  # not for verify: keeps `securedoc verify one.md` short
-
-    tag = None
-    place = task.place(target)  # the file written: a link is sealed as its target
-    if task.cache is not None and not task.force and not task.hide:
-        tag = task.cache.tag(copies.cache_purpose(_SEAL, place), data)
-    document = parse(data, path=path, limits=task.limits)
-    outcome = seal_document(
-        document,
-        task.keyring,
-        task.binding,
-        key=task.key,
-        hide=task.hide,
-        force=task.force,
-        legacy=task.legacy,
-        limits=task.limits,
-        fast=copies.fast_settings(task.fast, place) or False,
-        encrypt_key=task.encrypt_key,
-        place=place,
-    )
+    data, document, outcome = _rewrite(task, path, edit, Action.WOULD_SEAL)
+    report = settle_seal(outcome.report)
+    purpose = copies.cache_purpose(_SEAL, places[0])
     if outcome.data is None:
-        clean = outcome.report.status is Status.OK and not outcome.report.warnings
         seal = copies.seal_of_document(document) if outcome.report.action == Action.UNCHANGED else None
-        return Result(outcome.report, (tag,) if clean and tag is not None else (), seal=seal)
+        clean = outcome.report.status is Status.OK and not outcome.report.warnings
+        tags = (task.cache.tag(purpose, data),) if task.cache is not None and cacheable and clean else ()
+        return Result(report, tags, seal=seal)  # already current: these bytes are sealed
     if task.dry_run:
-        return Result(outcome.report.with_(action=Action.WOULD_SEAL))
-    atomic_replace(target, outcome.data, snapshot)  # type: ignore[arg-type]
-    tags = _tags_for_new(task, outcome.data, place) if not task.hide else ()
-    return Result(outcome.report, tags, seal=copies.seal_of_bytes(outcome.data))
+        return Result(report)
+    tags = (task.cache.tag(purpose, outcome.data),) if task.cache is not None and cacheable else ()
+    return Result(report, tags, seal=copies.seal_of_bytes(outcome.data))
 
 
 def _rotate(task: Task, path: str) -> Result:
     from .seal import rotate_document
 
-    assert task.key is not None
-    target = write_target(path, task.roots, task.follow_symlinks)
-    place = task.place(target)
-    if task.dry_run:
-        data, _ = read_article(target, task.limits)
-        outcome = rotate_document(
-            parse(data, path=path, limits=task.limits),
+    key = task.key
+    if key is None:
+        raise UsageError("rotate needs the key to re-seal with")
+    _, _, outcome = _rewrite(
+        task,
+        path,
+        lambda document, place: rotate_document(
+            document,
             task.keyring,
-            task.key,
+            key,
             limits=task.limits,
             fast=copies.fast_settings(task.fast, place) or False,
             policy=task.policy,
             encrypt_key=task.encrypt_key,
             place=place,
-        )
-        report = outcome.report
-        return Result(report.with_(action=Action.WOULD_ROTATE) if outcome.data is not None else report)
-    with locked_article(target, task.limits) as (data, snapshot):
-        outcome = rotate_document(
-            parse(data, path=path, limits=task.limits),
-            task.keyring,
-            task.key,
-            limits=task.limits,
-            fast=copies.fast_settings(task.fast, place) or False,
-            policy=task.policy,
-            encrypt_key=task.encrypt_key,
-            place=place,
-        )
-        if outcome.data is not None:
-            atomic_replace(target, outcome.data, snapshot)
-        return Result(outcome.report)
+        ),
+        Action.WOULD_ROTATE,
+    )
+    return Result(outcome.report)
 
 
-_HANDLERS = {"verify": _verify, "seal": _seal, "rotate": _rotate}
+def _restore(task: Task, path: str) -> Result:
+    from .seal import restore_document
+
+    _, _, outcome = _rewrite(
+        task, path, lambda document, _place: restore_document(document, task.keyring, limits=task.limits), None
+    )
+    return Result(outcome.report)
+
+
+_STEPS: dict[str, Callable[[Task, str], Result]] = {
+    "verify": _verify,
+    "seal": _seal,
+    "rotate": _rotate,
+    "restore": _restore,
+}
+
+
+def step(task: Task, path: str) -> Result:
+    """Handle one file; securedoc's errors (unreadable, malformed...) are raised (the API's way)."""
+    return _STEPS[task.command](task, path)
 
 
 def handle(task: Task, path: str) -> Result:
     """Handle one file. Errors become reports; nothing escapes but KeyboardInterrupt/SystemExit."""
     try:
-        result = _HANDLERS[task.command](task, path)
-        if task.command == "seal" and result.report.action in (Action.SEALED, Action.UNCHANGED, Action.WOULD_SEAL):
-            # The report's status is the earlier seal's; replacing it is what seal is for.
-            return replace(result, report=result.report.with_(failed=False))
-        return result
+        return step(task, path)
     except SecuredocError as exc:
         return Result(error_report(path, exc.located(path=path), action=_failed(task)))
     except RecursionError:

@@ -22,6 +22,7 @@ from . import atomicfile
 from .document import Limits, parse
 from .errors import SecuredocError, UsageError, WriteError
 from .fileio import STDIN, read_article
+from .filestep import settle_seal
 from .keys import Key, Keyring
 from .models import Action, Report
 from .payload import Binding
@@ -119,7 +120,7 @@ def seal_copy(
         return error_report(path, exc.located(path=path), action=Action.FAILED)
     if outcome.report.action == Action.REFUSED:
         return outcome.report  # a seal it cannot open: nothing is written, and the run fails
-    report = outcome.report.with_(failed=False)
+    report = settle_seal(outcome.report)
     if dry_run:
         return report.with_(action=Action.WOULD_SEAL) if outcome.data is not None else report
     write_output(output, outcome.data if outcome.data is not None else data)
