@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import chain, islice
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import batch, copies
 from .config import Config
@@ -28,10 +28,15 @@ from .fileio import STDIN, cleanup_temp_files, read_article, write_target
 from .filestep import Command, Task, step
 from .keycommand import key_command_from, run_key_command
 from .keys import Key, Keyring, load_key_dir, load_key_env, load_key_file
-from .models import Action, Report, RetiredPolicy
+from .models import Action, LegacyPolicy, Report, RetiredPolicy, UnboundPolicy, UnsealedPolicy, fails
 from .payload import DEFAULT_BINDING, Binding
 from .sealing import Opened, open_document
+from .settings import Settings
+from .settings import resolve as resolve_settings
 from .verify import DEFAULT_POLICY, Policy, verify_document
+
+if TYPE_CHECKING:
+    from .cache import VerificationCache
 
 __all__ = [
     "load_keyring",
@@ -43,6 +48,7 @@ __all__ = [
     "open_file",
     "restore_file",
     "RunOptions",
+    "Run",
     "run",
     "changed_files",
 ]
@@ -277,9 +283,13 @@ def restore_file(
 # -- batch runs ----------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(frozen=True)
 class RunOptions:
-    """A batch run, as the command line describes it."""
+    """A batch run, as the command line (or a Python caller) describes it. Immutable: what a run
+    produces (new cache entries, temporary files removed) is on the :class:`Run` it returns.
+
+    Settings left None (or empty) come from ``config``, then the environment's defaults; see
+    :func:`securedoc.settings.resolve` (``hide`` adds to the configuration's)."""
 
     command: Command
     paths: Sequence[str]
@@ -290,20 +300,37 @@ class RunOptions:
     hide: tuple[str, ...] = ()
     force: bool = False
     dry_run: bool = False
-    legacy: bool = False
+    legacy: bool = False  # seal: write the legacy AES-CBC form
     encrypt_key: str | None = None  # signed seals: the A256GCM key for hidden fields
     retired: RetiredPolicy | None = None
+    unsealed: UnsealedPolicy | None = None
+    legacy_policy: LegacyPolicy | None = None  # verify and rotate: legacy seals accepted, warned, refused
+    unbound: UnboundPolicy | None = None
     cache: Path | None = None
+    no_cache: bool = False  # no verification cache, even the configured one
     follow_symlinks: bool = False
     changed: str | None = None
     debug: bool = False
     full: bool = False  # verify: no byte fast path (parse and compare every article)
-    policy: Policy = DEFAULT_POLICY
+    policy: Policy | None = None  # taken whole when given (else made from the settings above)
     extensions: tuple[str, ...] | None = None  # None: securedoc.yaml's, else the Markdown set
     follow_submodules: bool = False
     bind_path: bool | None = None  # None: securedoc.yaml's `bind_path` (default off); see securedoc.copies
-    new_tags: bytearray = field(default_factory=bytearray)  # 16 bytes a tag: flat, not a list
-    cleaned: list[str] = field(default_factory=list)
+
+    def settings(self) -> Settings:
+        """Every setting of this run decided: these options over the configuration over defaults."""
+        return resolve_settings(
+            self.config,
+            unsealed=self.unsealed,
+            retired=self.retired,
+            legacy=self.legacy_policy,
+            unbound=self.unbound,
+            hide=self.hide,
+            jobs=self.jobs,
+            cache=self.cache,
+            no_cache=self.no_cache or self.command == "rotate",  # rotate verifies every article in full
+            policy=self.policy,
+        )
 
     def binds_paths(self) -> bool:
         """Whether each seal names its article's path (``--bind-path``, else ``bind_path:``)."""
@@ -342,18 +369,18 @@ class RunOptions:
         )
 
 
-def _cache_settings(options: RunOptions, config: Config) -> dict[str, Any]:
+def _cache_settings(options: RunOptions, settings: Settings) -> dict[str, Any]:
     from . import __version__
     from .rules import RULES_VERSION
 
-    settings: dict[str, Any] = {"securedoc": __version__, "rules": RULES_VERSION, "purpose": options.command}
+    result: dict[str, Any] = {"securedoc": __version__, "rules": RULES_VERSION, "purpose": options.command}
     if options.binds_paths():
-        settings["bind_path"] = True  # the place is in each tag's purpose too (securedoc.copies)
+        result["bind_path"] = True  # the place is in each tag's purpose too (securedoc.copies)
     if options.command == "verify":
-        policy = options.policy
-        settings.update(
+        policy = settings.policy
+        result.update(
             retired=sorted(options.keyring.retired),
-            retired_policy=options.retired or config.retired_policy,
+            retired_policy=settings.retired,
             legacy=policy.legacy,
             unbound=policy.unbound,
             demo=policy.demo,
@@ -361,17 +388,17 @@ def _cache_settings(options: RunOptions, config: Config) -> dict[str, Any]:
             bound_exclude=list(policy.binding.exclude),
         )
     else:
-        binding = config.binding
-        settings.update(
+        binding = options.config.binding
+        result.update(
             include=list(binding.include),
             exclude=list(binding.exclude),
             body=binding.body,
-            hide=sorted(options.hide),
+            hide=sorted(settings.hide),
             key=options.key.kid if options.key else None,
             legacy=options.legacy,
             encrypt_key=options.encrypt_key or options.keyring.encrypt_kid,
         )
-    return settings
+    return result
 
 
 def changed_files(rev: str, paths: Sequence[str]) -> list[str]:
@@ -382,91 +409,133 @@ def changed_files(rev: str, paths: Sequence[str]) -> list[str]:
     return changes.changed_paths(rev, paths)
 
 
-def run(options: RunOptions) -> Iterator[Report]:
-    """Run verify / seal / rotate over files and folders; one Report per file, in order.
+class Run:
+    """A batch run under way: iterate it for one :class:`Report` per file, in order (once).
 
-    Temporary files left by killed runs are removed from every folder about to be written. New
-    verification-cache entries are collected in ``options.new_tags`` (saved by the caller).
-    """
-    config = options.config
-    if STDIN in options.paths and (len(options.paths) > 1 or options.command != "verify" or options.changed):
-        raise UsageError(
-            f"{options.command} does not read standard input ('-'); give files or folders"
-            if options.command == "rotate"
-            else "'-' (standard input) is one article on its own; it cannot be mixed with other paths or --changed",
-            hint="securedoc verify - < a.md, securedoc open - < a.md, securedoc seal - < a.md > sealed.md",
+    What the run produces is here, not on its options: ``new_tags`` (verification-cache entries
+    earned, 16 bytes each; :meth:`save_cache` stores them), ``cleaned`` (temporary files left by
+    killed runs, removed from the folders written). ``settings`` are the settings it runs with, and
+    :meth:`fails` says whether a report fails the run under them (the ``unsealed`` policy)."""
+
+    def __init__(self, options: RunOptions) -> None:
+        self.options = options
+        self.settings = options.settings()
+        self.new_tags = bytearray()
+        self.cleaned: list[str] = []
+        self._reports = self._generate()
+
+    def __iter__(self) -> Iterator[Report]:
+        return self._reports
+
+    def __next__(self) -> Report:
+        return next(self._reports)
+
+    def fails(self, report: Report) -> bool:
+        """Whether this report makes the run exit 1 (under the run's ``unsealed`` policy)."""
+        return fails(report, self.settings.unsealed)
+
+    def _cache(self) -> VerificationCache | None:
+        folder = self.settings.cache
+        if folder is None:
+            return None
+        from .cache import VerificationCache  # only with a cache (HKDF, hmac)
+
+        return VerificationCache(folder, self.options.keyring, _cache_settings(self.options, self.settings))
+
+    def save_cache(self) -> None:
+        """Store the verification-cache entries this run earned (call it after the last report)."""
+        cache = self._cache() if self.new_tags else None
+        if cache is not None:
+            cache.save(self.new_tags)
+
+    def _generate(self) -> Iterator[Report]:
+        options, settings = self.options, self.settings
+        config = options.config
+        if STDIN in options.paths and (len(options.paths) > 1 or options.command != "verify" or options.changed):
+            raise UsageError(
+                f"{options.command} does not read standard input ('-'); give files or folders"
+                if options.command == "rotate"
+                else "'-' (standard input) is one article on its own; it cannot be mixed with other paths or --changed",
+                hint="securedoc verify - < a.md, securedoc open - < a.md, securedoc seal - < a.md > sealed.md",
+            )
+        cache = self._cache()
+        roots = tuple(
+            os.path.realpath(p if os.path.isdir(p) else os.path.dirname(os.path.abspath(p))) for p in options.paths
         )
-    view = None
-    if options.cache is not None:
-        from . import cache as cache_mod  # only with a cache (HKDF, hmac)
-
-        cache = cache_mod.VerificationCache(options.cache, options.keyring, _cache_settings(options, config))
-        view = cache.view
-    roots = tuple(
-        os.path.realpath(p if os.path.isdir(p) else os.path.dirname(os.path.abspath(p))) for p in options.paths
-    )
-    bind_root = str(copies.project_root(config.root)) if options.binds_paths() else None
-    task = Task(
-        command=options.command,
-        keyring=options.keyring,
-        limits=config.limits,
-        retired=options.retired or config.retired_policy,
-        binding=config.binding,
-        hide=options.hide,
-        key=options.key,
-        force=options.force,
-        dry_run=options.dry_run,
-        legacy=options.legacy,
-        encrypt_key=options.encrypt_key,
-        roots=roots,
-        follow_symlinks=options.follow_symlinks,
-        cache=view,
-        debug=options.debug,
-        fast=None if options.full and options.command == "verify" else settings_for(config.limits),
-        policy=options.policy,
-        bind_root=bind_root,
-    )
-    if tuple(options.paths) == (STDIN,):
-        items: Iterable[batch.Item] = [batch.Item(STDIN)]  # read in this process, once
-    elif options.changed is not None:
-        items = options.changed_items()
-    else:
-        items = options.walk()
-    if options.command != "verify" and not options.dry_run:
-        items = _cleaning(items, options.cleaned)
-    jobs = 1 if tuple(options.paths) == (STDIN,) else options.jobs or config.jobs
-    if not jobs:
-        # A small run is done before worker processes would have started: peek before choosing.
-        iterator = iter(items)
-        head = list(islice(iterator, batch.SMALL_RUN))
-        jobs = 1 if len(head) < batch.SMALL_RUN else batch.default_jobs()
-        items = chain(head, iterator)
-    if options.command == "rotate":
-        items = list(items)
-        shared = copies.shared_seals((i.path for i in items if i.error is None), config.limits)
-        if shared:
-            items = [
-                _not_rotated(item, shared[os.path.normpath(item.path)])
-                if item.error is None and os.path.normpath(item.path) in shared
-                else item
-                for item in items
-            ]
-    tracker = copies.Tracker() if options.command == "verify" and tuple(options.paths) != (STDIN,) else None
-    if tracker is not None and options.changed is not None:
-        items = list(items)
-        if items:  # the unchanged files' seals: a new copy of one of them is caught too
-            changed = {os.path.abspath(item.path) for item in items}
-            copies.seed(tracker, (i.path for i in options.walk() if i.error is None), changed, config.limits)
-    sealed: dict[str, str] = {}  # seal runs: each seal's fingerprint -> the first file that carries it
-    for result in batch.map_ordered(task, items, jobs=jobs):
-        for tag in result.tags:
-            options.new_tags += tag
-        if tracker is not None:
-            yield from tracker.add(result.report, result.seal, result.file)
-        elif options.command == "seal" and result.seal is not None:
-            yield copies.fresh_copy(task, result, sealed)
+        bind_root = str(copies.project_root(config.root)) if options.binds_paths() else None
+        task = Task(
+            command=options.command,
+            keyring=options.keyring,
+            limits=config.limits,
+            retired=settings.retired,
+            binding=config.binding,
+            hide=settings.hide,
+            key=options.key,
+            force=options.force,
+            dry_run=options.dry_run,
+            legacy=options.legacy,
+            encrypt_key=options.encrypt_key,
+            roots=roots,
+            follow_symlinks=options.follow_symlinks,
+            cache=cache.view if cache is not None else None,
+            debug=options.debug,
+            fast=None if options.full and options.command == "verify" else settings_for(config.limits),
+            policy=settings.policy,
+            bind_root=bind_root,
+        )
+        if tuple(options.paths) == (STDIN,):
+            items: Iterable[batch.Item] = [batch.Item(STDIN)]  # read in this process, once
+        elif options.changed is not None:
+            items = options.changed_items()
         else:
-            yield result.report
+            items = options.walk()
+        if options.command != "verify" and not options.dry_run:
+            items = _cleaning(items, self.cleaned)
+        jobs = 1 if tuple(options.paths) == (STDIN,) else settings.jobs
+        if not jobs:
+            # A small run is done before worker processes would have started: peek before choosing.
+            iterator = iter(items)
+            head = list(islice(iterator, batch.SMALL_RUN))
+            jobs = 1 if len(head) < batch.SMALL_RUN else batch.default_jobs()
+            items = chain(head, iterator)
+        if options.command == "rotate":
+            items = list(items)
+            shared = copies.shared_seals((i.path for i in items if i.error is None), config.limits)
+            if shared:
+                items = [
+                    _not_rotated(item, shared[os.path.normpath(item.path)])
+                    if item.error is None and os.path.normpath(item.path) in shared
+                    else item
+                    for item in items
+                ]
+        tracker = copies.Tracker() if options.command == "verify" and tuple(options.paths) != (STDIN,) else None
+        if tracker is not None and options.changed is not None:
+            items = list(items)
+            if items:  # the unchanged files' seals: a new copy of one of them is caught too
+                changed = {os.path.abspath(item.path) for item in items}
+                copies.seed(tracker, (i.path for i in options.walk() if i.error is None), changed, config.limits)
+        sealed: dict[str, str] = {}  # seal runs: each seal's fingerprint -> the first file that carries it
+        for result in batch.map_ordered(task, items, jobs=jobs):
+            for tag in result.tags:
+                self.new_tags += tag
+            if tracker is not None:
+                yield from tracker.add(result.report, result.seal, result.file)
+            elif options.command == "seal" and result.seal is not None:
+                yield copies.fresh_copy(task, result, sealed)
+            else:
+                yield result.report
+
+
+def run(options: RunOptions) -> Run:
+    """Run verify / seal / rotate over files and folders: iterate the result for one Report per file,
+    in order. Settings not given in ``options`` come from ``options.config`` (see
+    :func:`securedoc.settings.resolve`), as on the command line.
+
+    Temporary files left by killed runs are removed from every folder about to be written
+    (``Run.cleaned``). New verification-cache entries are collected in ``Run.new_tags``; call
+    :meth:`Run.save_cache` after the last report.
+    """
+    return Run(options)
 
 
 def _not_rotated(item: batch.Item, others: list[str]) -> batch.Item:
@@ -492,15 +561,6 @@ def _cleaning(items: Iterable[batch.Item], cleaned: list[str]) -> Iterator[batch
                 folders.add(folder)
                 cleaned.extend(cleanup_temp_files(os.path.dirname(os.path.realpath(item.path))))
         yield item
-
-
-def save_cache(options: RunOptions) -> None:
-    if options.cache is not None and options.new_tags:
-        from . import cache as cache_mod
-
-        cache_mod.VerificationCache(options.cache, options.keyring, _cache_settings(options, options.config)).save(
-            options.new_tags
-        )
 
 
 def count_files(options: RunOptions) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import json
 import os
 import sys
@@ -46,7 +47,6 @@ from .progress import Progress, progress_wanted
 from .render import FORMATS, Summary, make_renderer
 from .sealing import require_hidden
 from .trust import Resolved, resolve
-from .verify import Policy
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -224,13 +224,15 @@ def _to_meta(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
     return value
 
 
-def _coverage(options: api.RunOptions) -> None:
-    """Apply the walk options (--extensions, --follow-submodules) to a batch run."""
+def _coverage(options: api.RunOptions) -> api.RunOptions:
+    """The batch run with the walk options (--extensions, --follow-submodules) applied."""
     meta = click.get_current_context().meta
     extensions = meta.get("securedoc.extensions")
     if extensions:
-        options.extensions = tuple(ext for item in extensions for ext in item.split(",") if ext.strip())
-    options.follow_submodules = bool(meta.get("securedoc.follow_submodules"))
+        options = dataclasses.replace(
+            options, extensions=tuple(ext for item in extensions for ext in item.split(",") if ext.strip())
+        )
+    return dataclasses.replace(options, follow_submodules=bool(meta.get("securedoc.follow_submodules")))
 
 
 def batch_options(formats: tuple[str, ...] = FORMATS, *, cache: bool = True) -> Callable[[F], F]:
@@ -351,52 +353,44 @@ def _demo_in_ci(ring: Keyring) -> None:
         )
 
 
-def _policy(trusted: Resolved) -> Policy:
-    return Policy(
-        legacy=trusted.legacy,
-        unbound=trusted.unbound,
-        demo="error" if _ci() else "warn",
-        binding=trusted.binding,
-    )
-
-
 def _execute(
     options: api.RunOptions,
     fmt: str,
     quiet: bool,
     verbose: bool,
     progress_flag: bool | None,
-    unsealed: str,
     trusted: Resolved | None = None,
 ) -> int:
     """Run a batch, stream the reports through a renderer, print the summary, return the exit code."""
-    _coverage(options)
+    options = _coverage(options)
+    batch_run = api.run(options)
+    unsealed = batch_run.settings.unsealed
     out = sys.stdout
     err = sys.stderr
-    renderer = make_renderer(fmt, out, unsealed=unsealed, verbose=verbose)  # type: ignore[arg-type]
+    renderer = make_renderer(fmt, out, unsealed=unsealed, verbose=verbose)
     for difference in trusted.differences if trusted is not None else ():
         renderer.notice(difference.path, difference.message)
-    summary = Summary(options.command, unsealed=unsealed)  # type: ignore[arg-type]
+    summary = Summary(options.command, unsealed=unsealed)
     show = progress_wanted(err, quiet, progress_flag)
     total = api.count_files(options) if show else None
     label = {"verify": "verifying", "seal": "sealing", "rotate": "rotating"}[options.command]
     progress = Progress(err, label, total, show)
     try:
-        for report in api.run(options):
+        for report in batch_run:
             progress.advance()
             summary.add(report)
             if show:
                 progress.close()
-            if quiet and fmt == "text" and not fails(report, unsealed):  # type: ignore[arg-type]
+            if quiet and fmt == "text" and not fails(report, unsealed):
                 continue  # -q: only what fails the run
             renderer.report(report)
     finally:
         progress.close()
         summary.elapsed = progress.elapsed
     renderer.finish(summary)
-    api.save_cache(options)
-    if options.cleaned and not quiet:
-        _stderr(f"securedoc: removed {len(options.cleaned)} temporary file(s) left by an interrupted run")
+    batch_run.save_cache()
+    if batch_run.cleaned and not quiet:
+        _stderr(f"securedoc: removed {len(batch_run.cleaned)} temporary file(s) left by an interrupted run")
     if not quiet and fmt != "github":
         _stderr(summary.line())
     if summary.files == 0 and not quiet:
@@ -409,10 +403,6 @@ def _execute(
             kinds = ", ".join(f"*.{ext}" for ext in options.markdown_extensions())
             _warn(f"no Markdown files ({kinds}) found in the paths given")
     return 1 if summary.failed else 0
-
-
-def _cache_dir(config: Config, cache_dir: Path | None) -> Path | None:
-    return cache_dir if cache_dir is not None else config.cache
 
 
 _unsealed_option = click.option(
@@ -580,10 +570,28 @@ def seal(
         )
     if legacy and not quiet:
         _warn("--legacy writes unauthenticated AES-CBC seals: they cannot prove an article was not changed")
-    all_hidden = tuple(dict.fromkeys(config.hide + hide))
+    binds = bind_path if bind_path is not None else bool(config.bind_path)
+    options = api.RunOptions(
+        command="seal",
+        paths=paths,
+        keyring=ring,
+        config=config,
+        jobs=jobs,
+        key=key,
+        hide=hide,
+        force=force,
+        dry_run=dry_run,
+        legacy=legacy,
+        encrypt_key=encrypt_key,
+        cache=cache_dir,
+        follow_symlinks=follow_symlinks,
+        debug=env_flag(_DEBUG_ENV),
+        bind_path=binds,
+    )
+    settings = options.settings()
+    all_hidden = settings.hide
     if key.signing and (all_hidden or encrypt_key):
         ring.hidden_key(encrypt_key)  # a signed seal encrypts hidden fields: know with which key, or stop now
-    binds = bind_path if bind_path is not None else bool(config.bind_path)
     if output is not None or paths == (STDIN,):
         if binds:
             raise UsageError(
@@ -605,25 +613,8 @@ def seal(
             limits=config.limits,
             encrypt_key=encrypt_key,
         )
-        ctx.exit(_one_report(report, fmt, quiet, verbose, config.unsealed, to_stderr=output in (None, STDIN)))
-    options = api.RunOptions(
-        command="seal",
-        paths=paths,
-        keyring=ring,
-        config=config,
-        jobs=jobs,
-        key=key,
-        hide=all_hidden,
-        force=force,
-        dry_run=dry_run,
-        legacy=legacy,
-        encrypt_key=encrypt_key,
-        cache=_cache_dir(config, cache_dir),
-        follow_symlinks=follow_symlinks,
-        debug=env_flag(_DEBUG_ENV),
-        bind_path=binds,
-    )
-    ctx.exit(_execute(options, fmt, quiet, verbose, progress, config.unsealed))
+        ctx.exit(_one_report(report, fmt, quiet, verbose, settings.unsealed, to_stderr=output in (None, STDIN)))
+    ctx.exit(_execute(options, fmt, quiet, verbose, progress))
 
 
 @cli.command()
@@ -728,15 +719,18 @@ def verify(
         config=config,
         jobs=jobs,
         retired=retired,  # type: ignore[arg-type]
-        cache=None if no_cache else _cache_dir(config, cache_dir),
+        unsealed=unsealed,  # type: ignore[arg-type]
+        legacy_policy=legacy_policy,  # type: ignore[arg-type]
+        unbound=unbound,  # type: ignore[arg-type]
+        cache=cache_dir,
+        no_cache=no_cache,
         follow_symlinks=follow_symlinks,
         changed=changed,
         debug=env_flag(_DEBUG_ENV),
         full=full,
-        policy=_policy(trusted),
         bind_path=trusted.bind_path,
     )
-    ctx.exit(_execute(options, fmt, quiet, verbose, progress, trusted.unsealed, trusted))
+    ctx.exit(_execute(options, fmt, quiet, verbose, progress, trusted))
 
 
 @cli.command()
@@ -831,10 +825,12 @@ def rotate(
         dry_run=dry_run,
         follow_symlinks=follow_symlinks,
         debug=env_flag(_DEBUG_ENV),
-        policy=_policy(trusted),
+        unsealed=unsealed,  # type: ignore[arg-type]
+        legacy_policy=legacy_policy,  # type: ignore[arg-type]
+        unbound=unbound,  # type: ignore[arg-type]
         bind_path=trusted.bind_path,
     )
-    ctx.exit(_execute(options, fmt, quiet, verbose, progress, trusted.unsealed, trusted))
+    ctx.exit(_execute(options, fmt, quiet, verbose, progress, trusted))
 
 
 # -- open ----------------------------------------------------------------------------------------

@@ -71,7 +71,6 @@ def _quick_verify(paths: tuple[str, ...]) -> int | None:
     from .progress import Progress, progress_wanted
     from .render import Summary, make_renderer
     from .trust import resolve
-    from .verify import Policy
 
     try:
         trusted = resolve(
@@ -115,22 +114,17 @@ def _quick_verify(paths: tuple[str, ...]) -> int | None:
             keyring=ring,
             config=config,
             debug=env_flag("SECUREDOC_DEBUG"),
-            policy=Policy(
-                legacy=trusted.legacy,
-                unbound=trusted.unbound,
-                demo="error" if ci else "warn",
-                binding=trusted.binding,
-            ),
             bind_path=trusted.bind_path,
         )
-        unsealed = trusted.unsealed
+        batch_run = api.run(options)  # settings resolved as the verify command resolves them
+        unsealed = batch_run.settings.unsealed
         out = io.StringIO()
         renderer = make_renderer("text", out, unsealed=unsealed, verbose=False)
         summary = Summary("verify", unsealed=unsealed)
         show = progress_wanted(sys.stderr, False, None)
         progress = Progress(sys.stderr, "verifying", api.count_files(options) if show else None, show)
         try:
-            for report in api.run(options):
+            for report in batch_run:
                 progress.advance()
                 summary.add(report)
                 if show:
@@ -145,7 +139,7 @@ def _quick_verify(paths: tuple[str, ...]) -> int | None:
         return 130
     except Exception:  # an error that stops the run: the full command line reports it
         return None
-    if summary.files == 0 or options.new_tags or options.cleaned:
+    if summary.files == 0 or batch_run.new_tags or batch_run.cleaned:
         return None  # a warning to print, or something to save: not this path's business
     from .escape import terminal
 

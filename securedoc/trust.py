@@ -25,7 +25,7 @@ import dataclasses
 import json
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +37,6 @@ from .errors import ConfigError, KeyringError, SecuredocError, UsageError
 from .keycommand import key_command_from
 from .keys import DEFAULT_KEY_ENV, Key, keys_from_jwk_text
 from .models import LegacyPolicy, UnboundPolicy, UnsealedPolicy
-from .payload import Binding
 
 __all__ = [
     "Resolved",
@@ -72,10 +71,8 @@ class Resolved:
     keys: tuple[Key, ...] = ()  # keys read from the trusted revision
     rev: str | None = None
     differences: tuple[Difference, ...] = ()
-    legacy: LegacyPolicy = "warn"
-    unbound: UnboundPolicy = "error"
-    unsealed: UnsealedPolicy = "error"
-    binding: Binding = field(default_factory=Binding)  # fields a verifier expects bound
+    # The policies (legacy, unbound, unsealed...) are merged from ``config`` and the command line by
+    # securedoc.settings.resolve, for the command line and the Python API alike.
     bind_path: bool = False  # each seal must name its article's path (securedoc.copies)
 
 
@@ -234,9 +231,11 @@ def resolve(
     check: bool = False,
     key_command: str | None = None,
 ) -> Resolved:
-    """The settings and key sources for a command.
+    """The configuration a command may trust, and its key sources.
 
-    ``given`` holds the command-line options that override settings (None: not given).
+    ``given`` holds the command-line options that override settings (None: not given); the field
+    and path options are applied to the configuration here, the policies are merged from it by
+    :func:`securedoc.settings.resolve`.
     ``check`` is true for the commands that decide verdicts (verify, rotate): there a loosening
     setting found in the checkout is refused in strict mode.
     """
@@ -258,7 +257,6 @@ def resolve(
             if loosening:
                 _refuse(config, loosening, reason)
     config = _apply_options(config, given)
-    legacy = given.get("legacy") or config.legacy or default_legacy()
     return Resolved(
         config=config,
         strict=reason,
@@ -266,10 +264,6 @@ def resolve(
         keys=keys,
         rev=trust,
         differences=differences,
-        legacy=legacy,
-        unbound=given.get("unbound") or config.unbound,
-        unsealed=given.get("unsealed") or config.unsealed,
-        binding=config.binding,
         bind_path=given["bind_path"] if given.get("bind_path") is not None else bool(config.bind_path),
     )
 

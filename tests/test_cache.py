@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import OTHER_BYTES, article
 
-from securedoc.api import RunOptions, run, save_cache
+from securedoc.api import RunOptions, run
 from securedoc.cache import FILE_NAME, MAGIC, CacheView, VerificationCache, derive_cache_key
 from securedoc.document import parse
 from securedoc.errors import ConfigError
@@ -27,9 +27,9 @@ def sealed_tree(root: Path, ring: Keyring, n: int = 5) -> None:
 
 
 def verify_run(root: Path, ring: Keyring, cache: Path) -> list:
-    options = RunOptions("verify", [str(root)], ring, cache=cache, jobs=1)
-    reports = list(run(options))
-    save_cache(options)
+    batch_run = run(RunOptions("verify", [str(root)], ring, cache=cache, jobs=1))
+    reports = list(batch_run)
+    batch_run.save_cache()
     return reports
 
 
@@ -93,9 +93,9 @@ def test_seal_with_cache_skips_unchanged_files(tmp_path: Path, ring: Keyring, ke
     sealed_tree(tmp_path / "c", ring, 3)
     cache = tmp_path / "cache"
     for expected_cached in (False, True):
-        options = RunOptions("seal", [str(tmp_path / "c")], ring, cache=cache, jobs=1, key=key)
-        reports = list(run(options))
-        save_cache(options)
+        batch_run = run(RunOptions("seal", [str(tmp_path / "c")], ring, cache=cache, jobs=1, key=key))
+        reports = list(batch_run)
+        batch_run.save_cache()
         assert all(r.action == "unchanged" for r in reports)
         assert all(bool(r.extra.get("cached")) is expected_cached for r in reports)
     json.dumps([r.path for r in reports])
