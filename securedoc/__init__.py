@@ -1,7 +1,9 @@
 """securedoc: seal, open and verify the `secured` field of Markdown articles.
 
-The public API, and nothing else. See :mod:`securedoc.api` for the functions and ``docs/`` for the
-format, the security model and the key lifecycle.
+The public API, and nothing else: what a user of the library needs. See :mod:`securedoc.api` for
+the functions and ``docs/`` for the format, the security model and the key lifecycle. Everything
+else (documents, envelopes, payloads, the specific error classes in :mod:`securedoc.errors`) stays
+importable from its own module, without the promise of a stable name.
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ __version__ = "0.1.0"
 
 if TYPE_CHECKING:  # what the names below are, for type checkers and editors
     from .api import (
+        Run,
         RunOptions,
-        changed_files,
         load_keyring,
         open_file,
         restore_file,
@@ -27,31 +29,16 @@ if TYPE_CHECKING:  # what the names below are, for type checkers and editors
         verify_file,
     )
     from .config import Config, find_config, load_config
-    from .document import Document, Limits, parse
-    from .errors import (
-        ConfigError,
-        DecryptionFailed,
-        DocumentError,
-        FileAccessError,
-        KeyringError,
-        MalformedSeal,
-        PayloadError,
-        RefusedError,
-        SecuredocError,
-        UnknownKeyError,
-        UsageError,
-        WriteError,
-    )
-    from .keys import Key, Keyring, generate_key, key_from_raw, keys_from_jwk_text, load_key_file
-    from .models import FieldDiff, Report, Status
-    from .payload import Binding
+    from .errors import RefusedError, SecuredocError, SecuredocWarning
+    from .keys import Key, Keyring, generate_key
+    from .models import Action, FieldDiff, Report, Status
     from .sealing import Opened
 
 # Each name is imported from its module when first used (PEP 562), so that importing one module of
 # the package (the command line's narrow entry point, securedoc.entry) does not import them all.
 _EXPORTS = {
+    "Run": "api",
     "RunOptions": "api",
-    "changed_files": "api",
     "load_keyring": "api",
     "open_file": "api",
     "restore_file": "api",
@@ -64,31 +51,16 @@ _EXPORTS = {
     "Config": "config",
     "find_config": "config",
     "load_config": "config",
-    "Document": "document",
-    "Limits": "document",
-    "parse": "document",
-    "ConfigError": "errors",
-    "DecryptionFailed": "errors",
-    "DocumentError": "errors",
-    "FileAccessError": "errors",
-    "KeyringError": "errors",
-    "MalformedSeal": "errors",
-    "PayloadError": "errors",
     "RefusedError": "errors",
     "SecuredocError": "errors",
-    "UnknownKeyError": "errors",
-    "UsageError": "errors",
-    "WriteError": "errors",
+    "SecuredocWarning": "errors",
     "Key": "keys",
     "Keyring": "keys",
     "generate_key": "keys",
-    "key_from_raw": "keys",
-    "keys_from_jwk_text": "keys",
-    "load_key_file": "keys",
+    "Action": "models",
     "FieldDiff": "models",
     "Report": "models",
     "Status": "models",
-    "Binding": "payload",
     "Opened": "sealing",
 }
 
@@ -109,8 +81,9 @@ def __dir__() -> list[str]:
 
 
 class _Package(types.ModuleType):
-    """``securedoc.seal`` and ``securedoc.verify`` are the API's functions, not the modules of the
-    same names: importing those modules (``from securedoc.seal import ...``) must not replace them."""
+    """``securedoc.verify`` is the API's function, not the module of the same name: importing that
+    module (``from securedoc.verify import ...``) must not replace it. (The module that seals
+    documents is ``securedoc.articles``, so ``securedoc.seal`` has no such twin.)"""
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name in ("seal", "verify") and isinstance(value, types.ModuleType):
@@ -122,44 +95,33 @@ sys.modules[__name__].__class__ = _Package
 
 __all__ = [
     "__version__",
-    "Binding",
-    "Config",
-    "ConfigError",
-    "DecryptionFailed",
-    "Document",
-    "DocumentError",
-    "FieldDiff",
-    "FileAccessError",
+    # one article, in memory and on disk
+    "seal",
+    "verify",
+    "unseal",
+    "seal_file",
+    "verify_file",
+    "open_file",
+    "restore_file",
+    # whole archives, as the command line does
+    "run",
+    "RunOptions",
+    "Run",
+    # keys and settings
     "Key",
     "Keyring",
-    "KeyringError",
-    "Limits",
-    "MalformedSeal",
-    "Opened",
-    "PayloadError",
-    "RefusedError",
-    "Report",
-    "RunOptions",
-    "SecuredocError",
-    "Status",
-    "UnknownKeyError",
-    "UsageError",
-    "WriteError",
-    "changed_files",
-    "find_config",
     "generate_key",
-    "key_from_raw",
-    "keys_from_jwk_text",
-    "load_config",
-    "load_key_file",
     "load_keyring",
-    "open_file",
-    "parse",
-    "restore_file",
-    "run",
-    "seal",
-    "seal_file",
-    "unseal",
-    "verify",
-    "verify_file",
+    "Config",
+    "find_config",
+    "load_config",
+    # what comes back
+    "Report",
+    "Status",
+    "Action",
+    "FieldDiff",
+    "Opened",
+    "SecuredocError",
+    "RefusedError",
+    "SecuredocWarning",
 ]

@@ -1,10 +1,17 @@
 """securedoc's Python API: seal, open and verify articles given as text, bytes or paths.
 
->>> from securedoc import Keyring, generate_key, seal, verify
+>>> from securedoc import Keyring, Status, generate_key, seal, unseal, verify
 >>> ring = Keyring([generate_key("newsroom-2026")])
 >>> sealed = seal("---\\ntitle: Hello\\n---\\nBody\\n", ring)
->>> verify(sealed, ring).status.value
-'ok'
+>>> sealed.startswith(b"---\\ntitle: Hello\\nsecured: ")
+True
+>>> verify(sealed, ring).status is Status.OK
+True
+>>> unseal(sealed, ring).key.kid
+'newsroom-2026'
+>>> report = verify(sealed.replace(b"Hello", b"Goodbye"), ring)
+>>> report.status.value, [(f.name, f.sealed, f.visible) for f in report.fields]
+('mismatch', [('title', 'Hello', 'Goodbye')])
 
 Batch runs over folders (:func:`run`) are what the command line uses: they stream one
 :class:`~securedoc.models.Report` per file, in order, and never stop at a bad file.
@@ -22,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from . import batch, copies
 from .config import Config
 from .document import DEFAULT_LIMITS, Limits, parse
-from .errors import KeyringError, RefusedError, UsageError
+from .errors import KeyringError, RefusedError, SecuredocWarning, UsageError
 from .fastpath import settings_for, verify_bytes
 from .fileio import STDIN, cleanup_temp_files, read_article, write_target
 from .filestep import Command, Task, step
@@ -58,6 +65,15 @@ Source = str | bytes
 
 def _bytes(source: Source) -> bytes:
     return source.encode("utf-8") if isinstance(source, str) else source
+
+
+def _issue_warnings(report: Report) -> Report:
+    """seal() and seal_file() tell their warnings the same way: a SecuredocWarning each."""
+    import warnings
+
+    for message in report.warnings:
+        warnings.warn(f"{report.path}: {message}", SecuredocWarning, stacklevel=3)
+    return report
 
 
 # -- keyring -------------------------------------------------------------------------------------
@@ -153,6 +169,10 @@ def seal(
 ) -> bytes:
     """The article with a new seal (or unchanged bytes when its seal is already current).
 
+    Raises :class:`RefusedError` for a seal it cannot open (unless ``force``); warnings (a retired
+    or demo key, a replaced seal that did not verify) are issued as :class:`SecuredocWarning`, as
+    :func:`seal_file` does.
+
     With an Ed25519 private key (primary, or ``key``) the seal is signed; ``encrypt_key`` names the
     A256GCM key for its hidden fields (default: the keyring's, :meth:`Keyring.hidden_key`).
     ``place`` (bind_path): the article's path relative to the project root, bound into the seal."""
@@ -174,6 +194,7 @@ def seal(
     )
     if outcome.report.action == Action.REFUSED:
         raise RefusedError(outcome.report.message, line=outcome.report.line, hint=outcome.report.hint)
+    _issue_warnings(outcome.report)
     return outcome.data if outcome.data is not None else data
 
 
@@ -256,7 +277,8 @@ def seal_file(
 
     Returns the report (action ``sealed``, ``unchanged``, ``would seal`` or ``refused``; ``failed``
     is False when the file is sealed, whatever its earlier seal said). Warnings (a retired or
-    demo key, a seal replaced that did not verify) are in ``report.warnings``."""
+    demo key, a seal replaced that did not verify) are in ``report.warnings`` and issued as
+    :class:`SecuredocWarning`, as :func:`seal` does."""
     task = Task(
         command="seal",
         keyring=keyring,
@@ -270,7 +292,7 @@ def seal_file(
         encrypt_key=encrypt_key,
         fast=settings_for(limits),
     )
-    return _one_file(path, task)
+    return _issue_warnings(_one_file(path, task))
 
 
 def restore_file(

@@ -23,6 +23,7 @@ __all__ = [
     "WriteError",
     "RefusedError",
     "CoverageError",
+    "SecuredocWarning",
 ]
 
 
@@ -146,3 +147,11 @@ class RefusedError(SecuredocError):
 class CoverageError(FileAccessError):
     """Something under the paths given that a site generator may render but securedoc would not
     check (a link to a folder, a submodule, a page outside the Markdown extensions): it fails the run."""
+
+
+class SecuredocWarning(UserWarning):
+    """Something the caller of :func:`securedoc.seal` or :func:`securedoc.seal_file` should know
+    that did not stop the seal (a retired or demo key, a replaced seal that did not verify).
+
+    Both functions issue one per warning of the file's report (``warnings.warn``); the message
+    starts with the file's path (``-`` for text)."""
