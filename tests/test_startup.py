@@ -162,7 +162,7 @@ light = "securedoc.api" not in sys.modules
 from securedoc.keys import Key, Keyring
 ring = Keyring([Key("k-2026", "A256GCM", bytes(range(32)))])
 sealed = securedoc.seal("---\\ntitle: Hello\\n---\\nBody\\n", ring)
-import securedoc.seal, securedoc.verify
+import securedoc.articles, securedoc.verify
 from securedoc import seal, verify
 again = securedoc.seal(sealed, ring)
 print(json.dumps({
