@@ -18,9 +18,9 @@ import random
 from multiprocessing import Pool
 from pathlib import Path
 
+from securedoc.articles import seal_document
 from securedoc.document import parse
 from securedoc.keys import Key, Keyring, key_to_jwk, public_jwk
-from securedoc.seal import seal_document
 
 WORDS = (
     "facial recognition privacy contract immigration enforcement software company technology government "

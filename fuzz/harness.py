@@ -11,12 +11,12 @@ import os
 from yaml.nodes import MappingNode
 
 from securedoc import envelope
+from securedoc.articles import seal_document
 from securedoc.canonical import CanonicalError, dumps, loader_class
 from securedoc.document import Limits, _entries, _has_aliases, parse
 from securedoc.errors import MalformedSeal, PayloadError, SecuredocError
 from securedoc.keys import Key, Keyring
 from securedoc.payload import decode, decode_legacy, encode
-from securedoc.seal import seal_document
 
 # Seal-line edits that securedoc proves safe are parsed again too, and a disagreement is a finding.
 os.environ["SECUREDOC_CHECK_EDITS"] = "full"

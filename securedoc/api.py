@@ -176,7 +176,7 @@ def seal(
     With an Ed25519 private key (primary, or ``key``) the seal is signed; ``encrypt_key`` names the
     A256GCM key for its hidden fields (default: the keyring's, :meth:`Keyring.hidden_key`).
     ``place`` (bind_path): the article's path relative to the project root, bound into the seal."""
-    from .seal import seal_document  # imported when sealing: verify starts faster without it
+    from .articles import seal_document  # imported when sealing: verify starts faster without it
 
     data = _bytes(source)
     outcome = seal_document(

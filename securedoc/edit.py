@@ -35,13 +35,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from .articles import restore_document, seal_document
 from .document import SEAL_FIELD, Limits, parse
 from .errors import FileAccessError, RefusedError, SecuredocError, UsageError, WriteError
 from .fileio import atomic_replace, cleanup_temp_files, locked_article, read_article, write_target
 from .keys import Key, Keyring
 from .models import Action, Report, Status
 from .payload import Binding, Payload
-from .seal import restore_document, seal_document
 from .sealing import open_seal, read_seal, require_hidden
 from .verify import verify_document
 

@@ -25,8 +25,8 @@ from .payload import Binding
 from .verify import DEFAULT_POLICY, Policy, error_report, verify_document
 
 if TYPE_CHECKING:
+    from .articles import Outcome
     from .cache import CacheView
-    from .seal import Outcome
 
 __all__ = ["Task", "Result", "step", "handle", "settle_seal"]
 
@@ -124,7 +124,7 @@ def _rewrite(
     task: Task, path: str, edit: Callable[[Document, str | None], Outcome], would: Action | None
 ) -> tuple[bytes, Document, Outcome]:
     """The one per-file step of every command that writes: read the file (under a lock unless
-    ``dry_run``), parse it, edit it (the edit checks itself: securedoc.seal), replace it atomically.
+    ``dry_run``), parse it, edit it (the edit checks itself: securedoc.articles), replace it atomically.
     ``edit`` gets the document and its place (bind_path: the path of the file written, a link's
     target). Returns the bytes read, the document and the outcome; a dry run relabels a change
     as ``would``."""
@@ -156,7 +156,7 @@ def settle_seal(report: Report) -> Report:
 
 
 def _seal(task: Task, path: str) -> Result:
-    from .seal import seal_document  # not for verify: keeps `securedoc verify one.md` short
+    from .articles import seal_document  # not for verify: keeps `securedoc verify one.md` short
 
     cacheable = task.cache is not None and not task.force and not task.hide
     if task.cache is not None and cacheable:
@@ -204,7 +204,7 @@ def _seal(task: Task, path: str) -> Result:
 
 
 def _rotate(task: Task, path: str) -> Result:
-    from .seal import rotate_document
+    from .articles import rotate_document
 
     key = task.key
     if key is None:
@@ -228,7 +228,7 @@ def _rotate(task: Task, path: str) -> Result:
 
 
 def _restore(task: Task, path: str) -> Result:
-    from .seal import restore_document
+    from .articles import restore_document
 
     _, _, outcome = _rewrite(
         task, path, lambda document, _place: restore_document(document, task.keyring, limits=task.limits), None

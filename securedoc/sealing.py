@@ -14,7 +14,7 @@ can take:
 A signed seal is opened (verified) with a public key; its hidden fields stay locked unless the
 keyring holds their encryption key (:attr:`Opened.hidden_locked`, :func:`require_hidden`).
 
-Everything else (seal.py, verify.py, the API) goes through here; nothing else calls
+Everything else (articles.py, verify.py, the API) goes through here; nothing else calls
 :mod:`securedoc.crypto` on seals. Extra protected header members (``header=``) are authenticated
 with the rest of the header, so later format additions need no change of this shape.
 """

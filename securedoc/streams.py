@@ -19,6 +19,7 @@ import sys
 from collections.abc import Iterable
 
 from . import atomicfile
+from .articles import restore_document, seal_document
 from .document import Limits, parse
 from .errors import SecuredocError, UsageError, WriteError
 from .fileio import STDIN, read_article
@@ -26,7 +27,6 @@ from .filestep import settle_seal
 from .keys import Key, Keyring
 from .models import Action, Report
 from .payload import Binding
-from .seal import restore_document, seal_document
 from .verify import error_report
 
 __all__ = ["single_path", "write_output", "seal_copy", "restore_copy"]

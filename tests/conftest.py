@@ -30,7 +30,7 @@ settings.register_profile("dev", max_examples=100, deadline=None)
 settings.load_profile("ci" if os.environ.get("CI") else os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 # Edits that securedoc proves safe without parsing again (the seal line) are also parsed again and
-# compared in every test, here and in the commands the tests start (securedoc.seal._write_seal).
+# compared in every test, here and in the commands the tests start (securedoc.articles._write_seal).
 os.environ["SECUREDOC_CHECK_EDITS"] = "full"
 
 # Tests marked `long` (a minute or more each: the SIGKILL crash tests) run in CI and on request; a

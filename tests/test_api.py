@@ -58,3 +58,24 @@ def test_no_warning_when_there_is_nothing_to_say(tmp_path: Path) -> None:
     path.write_bytes(article("title: Hello\n"))
     assert _seal_warnings(lambda: api.seal(article("title: Hello\n"), RING)) == []
     assert _seal_warnings(lambda: api.seal_file(path, RING)) == []
+
+
+def test_importing_any_module_leaves_the_public_names_alone() -> None:
+    """A submodule named like a public function replaces it on the package when it is imported
+    late (securedoc.seal, the module, was imported only when sealing: `securedoc.seal(...)` then
+    raised 'module object is not callable'). A fresh interpreter imports every module."""
+    import subprocess
+    import sys
+
+    program = (
+        "import importlib, pkgutil, types, securedoc\n"
+        "before = {n: getattr(securedoc, n) for n in securedoc.__all__}\n"
+        "for m in pkgutil.iter_modules(securedoc.__path__):\n"
+        "    if m.name != '__main__':\n"
+        "        importlib.import_module('securedoc.' + m.name)\n"
+        "changed = [n for n in securedoc.__all__ if getattr(securedoc, n) is not before[n]]\n"
+        "assert not changed, changed\n"
+        "assert not any(isinstance(getattr(securedoc, n), types.ModuleType) for n in securedoc.__all__)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

@@ -10,12 +10,12 @@ import pytest
 from conftest import OTHER_BYTES, article
 
 from securedoc.api import RunOptions, run
+from securedoc.articles import seal_document
 from securedoc.cache import FILE_NAME, MAGIC, CacheView, VerificationCache, derive_cache_key
 from securedoc.document import parse
 from securedoc.errors import ConfigError
 from securedoc.keys import Key, Keyring
 from securedoc.models import Status
-from securedoc.seal import seal_document
 
 
 def sealed_tree(root: Path, ring: Keyring, n: int = 5) -> None:

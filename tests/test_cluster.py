@@ -9,10 +9,10 @@ import pytest
 from conftest import article
 
 from securedoc.api import RunOptions, run
+from securedoc.articles import seal_document
 from securedoc.document import parse
 from securedoc.keys import Key, Keyring
 from securedoc.models import Status
-from securedoc.seal import seal_document
 
 pytest.importorskip("dask.bag", reason="the dask extra is not installed (pip install -e '.[dask]')")
 

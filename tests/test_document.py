@@ -10,10 +10,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from strategies import Generated, articles
 
+from securedoc.articles import seal_document
 from securedoc.document import DEFAULT_LIMITS, body_digest, parse
 from securedoc.errors import DocumentError
 from securedoc.keys import Keyring
-from securedoc.seal import seal_document
 from securedoc.verify import verify_document
 
 

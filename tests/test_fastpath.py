@@ -22,13 +22,13 @@ from strategies import articles
 from toml_strategies import toml_articles
 
 from securedoc import fastpath, rules
+from securedoc.articles import seal_document
 from securedoc.document import DEFAULT_LIMITS, Limits, parse
 from securedoc.errors import SecuredocError
 from securedoc.filestep import Task, handle
 from securedoc.keys import Key, Keyring
 from securedoc.models import Report, Status
 from securedoc.payload import Binding
-from securedoc.seal import seal_document
 from securedoc.verify import DEFAULT_POLICY
 
 KEY = Key("fast-2026", "A256GCM", bytes(range(32)))
@@ -481,7 +481,7 @@ def test_benchmark_articles_fast_equals_full(tmp_path: Path) -> None:
 
 def test_a_seal_line_edit_is_proven_without_parsing_again(monkeypatch: pytest.MonkeyPatch) -> None:
     """Production seals skip the second parse for seal-line edits; the bytes are the same as with it."""
-    seal_module = importlib.import_module("securedoc.seal")  # securedoc.seal is also a function
+    seal_module = importlib.import_module("securedoc.articles")
 
     texts = [
         article("title: Hello\nn: 12\n"),
@@ -507,7 +507,7 @@ def test_a_seal_line_edit_is_proven_without_parsing_again(monkeypatch: pytest.Mo
 
 
 def test_seal_line_edits_that_are_not_proven_are_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
-    seal_module = importlib.import_module("securedoc.seal")  # securedoc.seal is also a function
+    seal_module = importlib.import_module("securedoc.articles")
 
     monkeypatch.delenv(seal_module.CHECK_EDITS_ENV)
     calls = []
@@ -554,7 +554,7 @@ def test_every_policy_fast_equals_full(tmp_path: Path) -> None:
 
 
 def test_rotate_writes_the_claim_too(tmp_path: Path) -> None:
-    from securedoc.seal import rotate_document
+    from securedoc.articles import rotate_document
 
     data = seal(article("title: Hello\nn: 12\n"), key=OTHER)
     out = rotate_document(parse(data), RING, KEY)

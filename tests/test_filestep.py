@@ -8,11 +8,11 @@ import pytest
 from conftest import OTHER_BYTES, article
 
 from securedoc import api
+from securedoc.articles import seal_document
 from securedoc.document import parse
 from securedoc.errors import SecuredocError
 from securedoc.keys import Key, Keyring
 from securedoc.models import Action, Report, Status, fails
-from securedoc.seal import seal_document
 
 KEY = Key("test-2026", "A256GCM", bytes(range(32)), source="test")
 RING = Keyring([KEY])

@@ -16,10 +16,10 @@ import pytest
 from conftest import EXAMPLE, KEY_BYTES, article, write_jwk
 
 from securedoc import api
+from securedoc.articles import seal_document
 from securedoc.document import parse
 from securedoc.keys import Key, Keyring
 from securedoc.models import Status
-from securedoc.seal import seal_document
 
 KEY = Key("test-2026", "A256GCM", KEY_BYTES)
 RING = Keyring([KEY])

@@ -10,11 +10,11 @@ import pytest
 from conftest import CORPUS, KEY_BYTES, unavailable
 from oracles.hugo import build, require_hugo
 
+from securedoc.articles import seal_document
 from securedoc.document import parse
 from securedoc.errors import SecuredocError
 from securedoc.keys import Key, Keyring
 from securedoc.models import Status
-from securedoc.seal import seal_document
 from securedoc.verify import verify_document
 
 RING = Keyring([Key("corpus-2026", "A256GCM", KEY_BYTES)])

@@ -9,11 +9,11 @@ from joserfc import jwe
 from joserfc.jwk import OctKey
 from joserfc.registry import HeaderParameter
 
+from securedoc.articles import seal_document
 from securedoc.document import parse
 from securedoc.keys import Keyring, generate_key, key_to_jwk
 from securedoc.models import Status
 from securedoc.payload import Binding, build, encode
-from securedoc.seal import seal_document
 from securedoc.verify import verify_document
 
 

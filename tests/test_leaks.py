@@ -19,10 +19,10 @@ import pytest
 from conftest import EXAMPLE
 
 from securedoc import api, envelope
+from securedoc.articles import seal_document
 from securedoc.document import parse
 from securedoc.errors import SecuredocError
 from securedoc.keys import Key, Keyring, key_to_jwk, keys_from_jwk_text
-from securedoc.seal import seal_document
 from securedoc.verify import open_seal
 
 CANARY = bytes.fromhex("c0ffeec0de5eed5ca1ab1eba5eba11decafbadd00dfeedfacebeef0ddba11ad5")

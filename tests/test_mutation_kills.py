@@ -25,7 +25,7 @@ from securedoc.keys import Key
 Cli = Callable[..., Result]
 EXAMPLE_NAME = "2020-08-15-clearview-ai-ice.md"
 FOREIGN = Key("foreign-2026", "A256GCM", OTHER_BYTES, source="test")
-seal_module = importlib.import_module("securedoc.seal")  # securedoc.seal is also a function
+seal_module = importlib.import_module("securedoc.articles")
 
 
 def _json_reports(result: Result) -> list[dict[str, Any]]:

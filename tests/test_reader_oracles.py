@@ -26,11 +26,11 @@ from hypothesis import strategies as st
 from oracles.hugo import HugoBuildError, build_each, require_hugo
 from oracles.psych import JekyllPage, Psych, require_jekyll
 
+from securedoc.articles import seal_document
 from securedoc.document import parse
 from securedoc.errors import SecuredocError
 from securedoc.keys import Key, Keyring
 from securedoc.models import Status
-from securedoc.seal import seal_document
 from securedoc.verify import verify_document
 
 RING = Keyring([Key("k1", "A256GCM", KEY_BYTES)])

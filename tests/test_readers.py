@@ -17,13 +17,13 @@ from joserfc import jwe
 from joserfc.jwk import OctKey
 
 from securedoc import crypto
+from securedoc.articles import seal_document
 from securedoc.document import body_digest, parse
 from securedoc.envelope import LegacySeal, format_seal
 from securedoc.errors import DocumentError
 from securedoc.keys import Key, Keyring
 from securedoc.models import Status
 from securedoc.readers import first_plain
-from securedoc.seal import seal_document
 from securedoc.verify import verify_document
 
 KEY = Key("k1", "A256GCM", KEY_BYTES)

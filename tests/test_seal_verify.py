@@ -11,19 +11,19 @@ from hypothesis import strategies as st
 from strategies import Generated, articles, scalar
 
 from securedoc import crypto, envelope
-from securedoc.canonical import dumps
-from securedoc.document import parse
-from securedoc.errors import KeyringError, UsageError
-from securedoc.keys import Key, Keyring
-from securedoc.models import Status
-from securedoc.payload import Binding, Payload
-from securedoc.seal import (
+from securedoc.articles import (
     encrypt,
     restore_document,
     rotate_document,
     seal_document,
     unseal_document,
 )
+from securedoc.canonical import dumps
+from securedoc.document import parse
+from securedoc.errors import KeyringError, UsageError
+from securedoc.keys import Key, Keyring
+from securedoc.models import Status
+from securedoc.payload import Binding, Payload
 from securedoc.verify import LEGACY_UNCHECKABLE, Policy, verify_document
 
 KEY = Key("k1", "A256GCM", KEY_BYTES)

@@ -11,12 +11,12 @@ import pytest
 from conftest import article
 
 from securedoc import api
+from securedoc.articles import seal_document
 from securedoc.config import Config
 from securedoc.document import parse
 from securedoc.keys import Key, Keyring
 from securedoc.models import Action, Status
 from securedoc.payload import Binding
-from securedoc.seal import seal_document
 from securedoc.settings import resolve
 from securedoc.verify import Policy
 

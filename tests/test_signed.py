@@ -26,6 +26,7 @@ from joserfc.jwk import OctKey, OKPKey
 from joserfc.registry import HeaderParameter
 
 from securedoc import api
+from securedoc.articles import restore_document, rotate_document, seal_document
 from securedoc.cache import derive_cache_key
 from securedoc.document import parse
 from securedoc.errors import ConfigError, KeyringError, UnknownKeyError
@@ -43,7 +44,6 @@ from securedoc.keys import (
 )
 from securedoc.models import Status
 from securedoc.payload import Binding, build, encode
-from securedoc.seal import restore_document, rotate_document, seal_document
 from securedoc.sealing import open_document
 from securedoc.verify import verify_document
 

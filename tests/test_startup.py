@@ -90,7 +90,7 @@ NOT_NEEDED_NARROW = NOT_NEEDED + (
     "securedoc.cli",
     "securedoc.cli_extra",
     "securedoc.streams",
-    "securedoc.seal",
+    "securedoc.articles",
     "securedoc.cache",
     "cryptography.hazmat.primitives.padding",
     "cryptography.hazmat.primitives.asymmetric.ed25519",

@@ -11,13 +11,13 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 from toml_strategies import TomlArticle, toml_articles
 
+from securedoc.articles import restore_document, seal_document, unseal_document
 from securedoc.canonical import dumps
 from securedoc.document import parse
 from securedoc.errors import DocumentError, UsageError
 from securedoc.keys import Key, Keyring
 from securedoc.models import Status
 from securedoc.payload import Payload, decode, encode
-from securedoc.seal import restore_document, seal_document, unseal_document
 from securedoc.toml_document import TomlDocument, canonical_toml
 from securedoc.verify import verify_document
 

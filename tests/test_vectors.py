@@ -20,13 +20,13 @@ from joserfc.jwk import OctKey
 from joserfc.registry import HeaderParameter
 
 from securedoc import copies, fastpath
+from securedoc.articles import seal_document
 from securedoc.document import DEFAULT_LIMITS, parse
 from securedoc.errors import DocumentError
 from securedoc.keys import Keyring, keys_from_jwk_text
 from securedoc.models import Status
 from securedoc.payload import Binding, build, encode, legacy_plaintext
 from securedoc.rules import RULES_VERSION
-from securedoc.seal import seal_document
 from securedoc.verify import Policy, verify_document
 
 

@@ -21,12 +21,12 @@ from joserfc.jwk import OctKey, OKPKey
 from joserfc.registry import HeaderParameter
 
 from securedoc import fastpath
+from securedoc.articles import seal_document
 from securedoc.document import DEFAULT_LIMITS, parse
 from securedoc.keys import Keyring, keys_from_jwk_text
 from securedoc.models import Status
 from securedoc.payload import Binding
 from securedoc.rules import RULES_VERSION
-from securedoc.seal import seal_document
 from securedoc.verify import verify_document
 
 FILE = Path(__file__).parent / "data" / "vectors" / "securedoc-signed-v1.json"

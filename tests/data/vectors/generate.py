@@ -15,11 +15,11 @@ import json
 from pathlib import Path
 
 from securedoc import copies, fastpath
+from securedoc.articles import seal_document
 from securedoc.document import DEFAULT_LIMITS, parse
 from securedoc.envelope import parse as parse_seal
 from securedoc.keys import Key, Keyring, key_to_jwk
 from securedoc.payload import Binding
-from securedoc.seal import seal_document
 
 HERE = Path(__file__).parent
 

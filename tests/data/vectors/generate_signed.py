@@ -14,10 +14,10 @@ import json
 from pathlib import Path
 
 from securedoc import envelope, fastpath
+from securedoc.articles import seal_document
 from securedoc.document import parse
 from securedoc.keys import Key, Keyring, key_to_jwk, public_jwk
 from securedoc.payload import Binding
-from securedoc.seal import seal_document
 
 HERE = Path(__file__).parent
 
