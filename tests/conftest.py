@@ -27,6 +27,8 @@ settings.register_profile(
     "ci", max_examples=150, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.register_profile("dev", max_examples=100, deadline=None)
+# Mutation runs (tests/mutate.py): reproducible, and short, since a surviving mutant runs every test.
+settings.register_profile("mutation", max_examples=30, derandomize=True, deadline=None)
 settings.load_profile("ci" if os.environ.get("CI") else os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 # Edits that securedoc proves safe without parsing again (the seal line) are also parsed again and

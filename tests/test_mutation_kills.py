@@ -314,3 +314,55 @@ def test_the_production_proof_writes_what_the_full_check_writes(gen: Generated, 
         before, after = parse(gen.data), parse(production.data)
         assert after.data[: after.fm_start] == before.data[: before.fm_start]
         assert after.data[after.fm_end :] == before.data[before.fm_end :]
+
+
+# -- securedoc.crypto: one answer for every failure ---------------------------------------------------
+
+
+def test_every_decryption_failure_gives_the_same_error() -> None:
+    """The module's promise: wrong key, changed tag, bad padding, bad lengths all raise
+    DecryptionFailed with one message (so no caller can tell them apart)."""
+    from securedoc import crypto
+    from securedoc.errors import DecryptionFailed, SignatureInvalid
+
+    key, nonce, iv = bytes(range(32)), bytes(12), bytes(16)
+    ciphertext, tag = crypto.gcm_encrypt(key, nonce, b"plaintext", b"aad")
+    assert crypto.gcm_decrypt(key, nonce, ciphertext, tag, b"aad") == b"plaintext"
+    block = crypto.cbc_encrypt(key, iv, b"plaintext")
+    assert crypto.cbc_decrypt(key, iv, block) == b"plaintext"
+    failures = [
+        lambda: crypto.gcm_decrypt(key, nonce, ciphertext, tag[:15], b"aad"),  # short tag
+        lambda: crypto.gcm_decrypt(key, nonce, ciphertext, bytes(16), b"aad"),  # wrong tag
+        lambda: crypto.gcm_decrypt(key, nonce, ciphertext, tag, b"other"),  # other header
+        lambda: crypto.gcm_decrypt(key, b"", ciphertext, tag, b"aad"),  # a nonce the library refuses
+        lambda: crypto.cbc_decrypt(key, iv[:12], block),  # short IV, whole blocks
+        lambda: crypto.cbc_decrypt(key, iv, b""),  # nothing to decrypt
+        lambda: crypto.cbc_decrypt(key, iv, block[:-1]),  # not whole blocks
+        lambda: crypto.cbc_decrypt(bytes(32), iv, block),  # wrong key: bad padding
+    ]
+    messages = set()
+    for failure in failures:
+        with pytest.raises(DecryptionFailed) as caught:
+            failure()
+        messages.add(str(caught.value))
+    assert messages == {crypto._FAILED}
+
+    seed = bytes(range(32))
+    public = crypto.ed25519_public(seed)
+    signature = crypto.ed25519_sign(seed, b"message")
+    crypto.ed25519_verify(public, signature, b"message")
+    bad = [
+        (public, signature[:63], b"message"),
+        (public[:31], signature, b"message"),
+        (public, signature, b"other"),
+        (public, bytes(64), b"message"),
+    ]
+    messages = set()
+    for args in bad:
+        with pytest.raises(SignatureInvalid) as caught_signature:
+            crypto.ed25519_verify(*args)
+        messages.add(str(caught_signature.value))
+    assert messages == {crypto._BAD_SIGNATURE}
+    for make in (crypto.ed25519_public, lambda s: crypto.ed25519_sign(s, b"m")):
+        with pytest.raises(ValueError, match="an Ed25519 private key has 32 bytes, not 31"):
+            make(seed[:31])

@@ -1,0 +1,104 @@
+"""Run mutmut over one module with the tests that exercise it (docs/testing.md, "Mutation testing").
+
+    pip install -e '.[test,mutation]'
+    nice -n 19 python tests/mutate.py crypto             # all of securedoc/crypto.py's mutants
+    nice -n 19 python tests/mutate.py seal '_self_check*'  # only some functions' mutants
+    mutmut results                                       # what survived
+
+`[tool.mutmut]` in pyproject.toml holds what is shared (the modules, the files copied, the pytest
+options) and the union of the selections below, which plain `mutmut run` uses. A per-module
+selection keeps a mutant's run short: mutmut runs each mutant against the selected tests that call
+the mutated function, and a survivor runs all of them. One worker (`--max-children 1`), and the
+reproducible hypothesis profile with fewer examples (`mutation`, tests/conftest.py).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sys
+
+# The tests of each module that run in this process (a child process never sees a mutant).
+SELECTION: dict[str, list[str]] = {
+    "crypto": [
+        "tests/test_crypto_wycheproof.py",
+        "tests/test_envelope.py",
+        "tests/test_vectors.py",
+        "tests/test_vectors_signed.py",
+        "tests/test_seal_verify.py",
+        "tests/test_signed.py",
+        "tests/test_mutation_kills.py",
+    ],
+    "envelope": [
+        "tests/test_envelope.py",
+        "tests/test_vectors.py",
+        "tests/test_vectors_signed.py",
+        "tests/test_seal_verify.py",
+        "tests/test_jose_interop.py",
+        "tests/test_signed.py",
+        "tests/test_mutation_kills.py",
+    ],
+    "payload": [
+        "tests/test_payload.py",
+        "tests/test_vectors.py",
+        "tests/test_vectors_signed.py",
+        "tests/test_seal_verify.py",
+        "tests/test_toml.py",
+        "tests/test_jose_interop.py",
+        "tests/test_mutation_kills.py",
+    ],
+    "verify": [
+        "tests/test_seal_verify.py",
+        "tests/test_vectors.py",
+        "tests/test_vectors_signed.py",
+        "tests/test_fastpath.py",
+        "tests/test_signed.py",
+        "tests/test_toml.py",
+        "tests/test_mutation_kills.py",
+    ],
+    "cache": ["tests/test_cache.py", "tests/test_signed.py", "tests/test_mutation_kills.py"],
+    "fileio": ["tests/test_fileio.py", "tests/test_crash.py", "tests/test_batch.py", "tests/test_mutation_kills.py"],
+    "seal": [
+        "tests/test_seal_verify.py",
+        "tests/test_document.py",
+        "tests/test_hostile.py",
+        "tests/test_fastpath.py",
+        "tests/test_signed.py",
+        "tests/test_toml.py",
+        "tests/test_vectors.py",
+        "tests/test_mutation_kills.py",
+    ],
+    "sealing": [
+        "tests/test_signed.py",
+        "tests/test_seal_verify.py",
+        "tests/test_vectors_signed.py",
+        "tests/test_jose_interop.py",
+        "tests/test_mutation_kills.py",
+    ],
+    "fastpath": [
+        "tests/test_fastpath.py",
+        "tests/test_vectors.py",
+        "tests/test_vectors_signed.py",
+        "tests/test_signed.py",
+        "tests/test_mutation_kills.py",
+    ],
+}
+
+
+def main(argv: list[str]) -> None:
+    if not argv or argv[0] not in SELECTION:
+        sys.exit(f"usage: python tests/mutate.py {{{','.join(SELECTION)}}} [FUNCTION-GLOB...]")
+    module, functions = argv[0], argv[1:]
+    os.environ.setdefault("HYPOTHESIS_PROFILE", "mutation")
+    import mutmut.__main__ as mutmut_main  # the `mutmut` command, with this module's selection
+    from mutmut import configuration
+
+    base = configuration.config()
+    configuration._config = dataclasses.replace(base, pytest_add_cli_args_test_selection=SELECTION[module])
+    # Mutant names: securedoc.MODULE.x_FUNCTION__mutmut_N, or xǁCLASSǁMETHOD__mutmut_N for methods.
+    names = [f"securedoc.{module}.x_{function}" for function in functions] or [f"securedoc.{module}.x*"]
+    mutmut_main.cli(["run", "--max-children", "1", *names])
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
