@@ -3,6 +3,7 @@
     pip install -e '.[test,mutation]'
     nice -n 19 python tests/mutate.py crypto             # all of securedoc/crypto.py's mutants
     nice -n 19 python tests/mutate.py seal '_self_check*'  # only some functions' mutants
+    nice -n 19 python tests/mutate.py crypto securedoc.crypto.x_gcm_decrypt__mutmut_3  # again, one
     mutmut results                                       # what survived
 
 `[tool.mutmut]` in pyproject.toml holds what is shared (the modules, the files copied, the pytest
@@ -96,7 +97,8 @@ def main(argv: list[str]) -> None:
     base = configuration.config()
     configuration._config = dataclasses.replace(base, pytest_add_cli_args_test_selection=SELECTION[module])
     # Mutant names: securedoc.MODULE.x_FUNCTION__mutmut_N, or xǁCLASSǁMETHOD__mutmut_N for methods.
-    names = [f"securedoc.{module}.x_{function}" for function in functions] or [f"securedoc.{module}.x*"]
+    names = [f if f.startswith("securedoc.") else f"securedoc.{module}.x_{f}" for f in functions]
+    names = names or [f"securedoc.{module}.x*"]
     mutmut_main.cli(["run", "--max-children", "1", *names])
 
 
