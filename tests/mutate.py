@@ -5,6 +5,7 @@
     nice -n 19 python tests/mutate.py seal '_self_check*'  # only some functions' mutants
     nice -n 19 python tests/mutate.py crypto securedoc.crypto.x_gcm_decrypt__mutmut_3  # again, one
     mutmut results                                       # what survived
+    python tests/mutate.py --summary                     # the numbers, per module
 
 `[tool.mutmut]` in pyproject.toml holds what is shared (the modules, the files copied, the pytest
 options) and the union of the selections below, which plain `mutmut run` uses. A per-module
@@ -86,7 +87,33 @@ SELECTION: dict[str, list[str]] = {
 }
 
 
+def summary() -> None:
+    """Per module: mutants, killed, survived, no tests, timeouts, not run yet, and the score
+    (killed out of those that were run and reached by a test)."""
+    import json
+    from collections import Counter
+    from pathlib import Path
+
+    from mutmut.stats import status_by_exit_code
+
+    print("module     mutants killed survived no tests timeout not run score")
+    for module in SELECTION:
+        meta = Path("mutants") / "securedoc" / f"{module}.py.meta"
+        if not meta.exists():
+            continue
+        codes = json.loads(meta.read_text())["exit_code_by_key"].values()
+        count = Counter(status_by_exit_code[code] for code in codes)
+        killed, survived = count["killed"], count["survived"]
+        score = f"{100 * killed / (killed + survived):.1f}%" if killed + survived else "-"
+        print(
+            f"{module:10} {len(codes):7} {killed:6} {survived:8} {count['no tests']:8} {count['timeout']:7} "
+            f"{count['not checked']:7} {score}"
+        )
+
+
 def main(argv: list[str]) -> None:
+    if argv == ["--summary"]:
+        return summary()
     if not argv or argv[0] not in SELECTION:
         sys.exit(f"usage: python tests/mutate.py {{{','.join(SELECTION)}}} [FUNCTION-GLOB...]")
     module, functions = argv[0], argv[1:]
