@@ -366,3 +366,61 @@ def test_every_decryption_failure_gives_the_same_error() -> None:
     for make in (crypto.ed25519_public, lambda s: crypto.ed25519_sign(s, b"m")):
         with pytest.raises(ValueError, match="an Ed25519 private key has 32 bytes, not 31"):
             make(seed[:31])
+
+
+# -- securedoc.cache ----------------------------------------------------------------------------------
+
+
+def test_a_cache_tag_is_the_documented_hmac() -> None:
+    """HMAC-SHA256(K, purpose || 0x00 || file bytes), truncated to 16 bytes (securedoc.cache)."""
+    import hashlib
+    import hmac
+
+    from securedoc.cache import CacheView, TagSet
+
+    view = CacheView(bytes(range(32)), TagSet())
+    expected = hmac.new(bytes(range(32)), b"verify\x00article bytes", hashlib.sha256).digest()[:16]
+    assert view.tag(b"verify", b"article bytes") == expected
+    assert view.hit(b"verify", b"article bytes") == (False, expected)
+    assert CacheView(bytes(range(32)), TagSet([expected])).hit(b"verify", b"article bytes") == (True, expected)
+
+
+def test_a_tag_set_holds_only_16_byte_tags() -> None:
+    from securedoc.cache import TagSet
+
+    tags = TagSet([bytes([i]) * 16 for i in range(5)])
+    assert bytes([3]) * 16 in tags
+    for other in ("a" * 16, bytes(15), bytes([3]) * 17, bytearray(bytes([3]) * 16), None):
+        assert other not in tags
+
+
+def test_the_cache_folder_is_made_with_its_parents(tmp_path: Path, key: Key) -> None:
+    from securedoc.cache import FILE_NAME, MAGIC, VerificationCache
+    from securedoc.keys import Keyring
+
+    folder = tmp_path / "a" / "b" / "cache"
+    cache = VerificationCache(folder, Keyring([key]), {"purpose": "verify"})
+    cache.save(bytes(range(16)))
+    assert (folder / f"{FILE_NAME}-verify").read_bytes() == MAGIC + bytes(range(16))
+    assert [p.name for p in folder.iterdir()] == [f"{FILE_NAME}-verify"]  # no temporary file left
+
+
+def test_a_cache_that_cannot_be_written_says_where_and_why(
+    tmp_path: Path, key: Key, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from securedoc import cache as cache_module
+    from securedoc.errors import ConfigError
+    from securedoc.keys import Keyring
+
+    cache = cache_module.VerificationCache(tmp_path / "c", Keyring([key]), {"purpose": "verify"})
+
+    def full_disk(*args: Any) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(cache_module.os, "replace", full_disk)
+    with pytest.raises(ConfigError) as caught:
+        cache.save(bytes(16))
+    assert str(cache.path) in caught.value.message and "No space left on device" in caught.value.message
+    assert "cannot write the cache" in caught.value.message
