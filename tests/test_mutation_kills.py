@@ -424,3 +424,25 @@ def test_a_cache_that_cannot_be_written_says_where_and_why(
         cache.save(bytes(16))
     assert str(cache.path) in caught.value.message and "No space left on device" in caught.value.message
     assert "cannot write the cache" in caught.value.message
+
+
+def test_the_cache_file_name_and_damaged_or_foreign_files(tmp_path: Path, key: Key) -> None:
+    from securedoc.cache import FILE_NAME, MAGIC, VerificationCache
+    from securedoc.errors import ConfigError
+    from securedoc.keys import Keyring
+
+    ring = Keyring([key])
+    assert VerificationCache(tmp_path, ring, {}).path == tmp_path / f"{FILE_NAME}-verify"  # the default purpose
+    path = tmp_path / f"{FILE_NAME}-verify"
+    for foreign in (b"NOTMAGIC" + bytes(range(16)), MAGIC + bytes(range(15)), b""):
+        path.write_bytes(foreign)
+        cache = VerificationCache(tmp_path, ring, {"purpose": "verify"})
+        assert len(cache.view.tags) == 0  # not ours, or damaged: start afresh
+        cache.save(bytes([7]) * 16)
+        assert path.read_bytes() == MAGIC + bytes([7]) * 16
+    path.unlink()
+    path.mkdir()  # cannot be read: a clear error, with what to do
+    with pytest.raises(ConfigError) as caught:
+        VerificationCache(tmp_path, ring, {"purpose": "verify"})
+    assert caught.value.message.startswith(f"{path}: cannot read the cache: ")
+    assert caught.value.hint == "remove the cache folder or choose another with --cache"
