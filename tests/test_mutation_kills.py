@@ -433,6 +433,7 @@ def test_the_cache_file_name_and_damaged_or_foreign_files(tmp_path: Path, key: K
 
     ring = Keyring([key])
     assert VerificationCache(tmp_path, ring, {}).path == tmp_path / f"{FILE_NAME}-verify"  # the default purpose
+    assert VerificationCache(tmp_path, ring, {"purpose": "seal"}).path == tmp_path / f"{FILE_NAME}-seal"
     path = tmp_path / f"{FILE_NAME}-verify"
     for foreign in (b"NOTMAGIC" + bytes(range(16)), MAGIC + bytes(range(15)), b""):
         path.write_bytes(foreign)
