@@ -447,3 +447,57 @@ def test_the_cache_file_name_and_damaged_or_foreign_files(tmp_path: Path, key: K
         VerificationCache(tmp_path, ring, {"purpose": "verify"})
     assert caught.value.message.startswith(f"{path}: cannot read the cache: ")
     assert caught.value.hint == "remove the cache folder or choose another with --cache"
+
+
+def test_the_cache_key_is_derived_as_documented(key: Key, other_key: Key) -> None:
+    """K = HKDF-SHA256(salt "securedoc cache v1", info = the settings as sorted compact JSON) over
+    each key's length-prefixed id, algorithm, secret material and public key, in id order, then the
+    separate secret. Written out here from the module's description; above all, K depends on every
+    key's secret material (without it, anyone could compute an entry for a changed article)."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    from securedoc.cache import derive_cache_key
+    from securedoc.keys import Keyring
+
+    def expected(keys: list[Key], settings: dict[str, Any], separate: str = "") -> bytes:
+        material = b""
+        for k in sorted(keys, key=lambda k: k.kid):
+            secret = k.secret_bytes() if k.private else b""
+            for part in (k.kid.encode(), k.alg.encode(), secret, k.public_bytes()):
+                material += len(part).to_bytes(4, "big") + part
+        if separate:
+            material += b"cache-secret" + len(separate.encode()).to_bytes(4, "big") + separate.encode()
+        info = json.dumps(settings, sort_keys=True, separators=(",", ":")).encode()
+        return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"securedoc cache v1", info=info).derive(material)
+
+    settings = {"purpose": "verify", "retired": ["a"], "rules": 4}
+    reordered = {"rules": 4, "retired": ["a"], "purpose": "verify"}
+    ring = Keyring([other_key, key])
+    assert derive_cache_key(ring, settings, environ={}) == expected([key, other_key], settings)
+    assert derive_cache_key(ring, reordered, environ={}) == derive_cache_key(ring, settings, environ={})
+    secret = "s" * 40
+    assert derive_cache_key(ring, settings, environ={"SECUREDOC_CACHE_SECRET": secret}) == expected(
+        [key, other_key], settings, secret
+    )
+    twin = Key(key.kid, key.alg, bytes(32), source="test")  # same id and algorithm, other secret
+    assert derive_cache_key(Keyring([twin]), settings, environ={}) != derive_cache_key(
+        Keyring([key]), settings, environ={}
+    )
+
+
+def test_the_cache_secret_errors_say_what_to_do(key: Key) -> None:
+    from securedoc.cache import derive_cache_key
+    from securedoc.errors import ConfigError
+    from securedoc.keys import Keyring
+
+    demo = Keyring([Key("demo", "A256GCM", bytes(32), demo=True)])
+    with pytest.raises(ConfigError) as caught:
+        derive_cache_key(demo, {}, environ={})
+    assert caught.value.message.startswith("the verification cache needs a secret, and this keyring holds only")
+    assert "make a changed article pass" in caught.value.message
+    assert caught.value.hint and "$SECUREDOC_CACHE_SECRET" in caught.value.hint and "32 characters" in caught.value.hint
+    with pytest.raises(ConfigError) as caught:
+        derive_cache_key(Keyring([key]), {}, environ={"SECUREDOC_CACHE_SECRET": "x" * 31})
+    assert "(31 characters; at least 32)" in caught.value.message
+    assert caught.value.hint and "secrets.token_urlsafe(32)" in caught.value.hint
