@@ -87,28 +87,52 @@ SELECTION: dict[str, list[str]] = {
 }
 
 
-def summary() -> None:
-    """Per module: mutants, killed, survived, no tests, timeouts, not run yet, and the score
-    (killed out of those that were run and reached by a test)."""
+RESULTS = "mutants/results-{module}.json"  # kept across runs: mutmut forgets when the selection changes
+
+
+def _record(module: str) -> None:
+    """Merge what this run decided about the module's mutants into its results file."""
     import json
-    from collections import Counter
     from pathlib import Path
 
     from mutmut.stats import status_by_exit_code
 
-    print("module     mutants killed survived no tests timeout not run score")
+    meta = Path("mutants") / "securedoc" / f"{module}.py.meta"
+    results_path = Path(RESULTS.format(module=module))
+    results = json.loads(results_path.read_text()) if results_path.exists() else {}
+    for name, code in json.loads(meta.read_text())["exit_code_by_key"].items():
+        if code is not None:
+            results[name] = status_by_exit_code[code]
+        results.setdefault(name, "not checked")
+    results_path.write_text(json.dumps(results, indent=0, sort_keys=True))
+
+
+def summary() -> None:
+    """Per module: mutants, killed, survived, timeouts (detected), no tests, not run yet, and the
+    score (killed or timed out, out of those run and reached by a test)."""
+    import json
+    from collections import Counter
+    from pathlib import Path
+
+    print("module     mutants killed timeout survived no tests not run score")
     for module in SELECTION:
-        meta = Path("mutants") / "securedoc" / f"{module}.py.meta"
-        if not meta.exists():
+        path = Path(RESULTS.format(module=module))
+        if not path.exists():
             continue
-        codes = json.loads(meta.read_text())["exit_code_by_key"].values()
-        count = Counter(status_by_exit_code[code] for code in codes)
-        killed, survived = count["killed"], count["survived"]
-        score = f"{100 * killed / (killed + survived):.1f}%" if killed + survived else "-"
+        results = json.loads(path.read_text())
+        count = Counter(results.values())
+        detected, survived = count["killed"] + count["timeout"], count["survived"]
+        score = f"{100 * detected / (detected + survived):.1f}%" if detected + survived else "-"
         print(
-            f"{module:10} {len(codes):7} {killed:6} {survived:8} {count['no tests']:8} {count['timeout']:7} "
-            f"{count['not checked']:7} {score}"
+            f"{module:10} {len(results):7} {count['killed']:6} {count['timeout']:7} {survived:8} "
+            f"{count['no tests']:8} {count['not checked']:7} {score}"
         )
+    for module in SELECTION:
+        path = Path(RESULTS.format(module=module))
+        if path.exists():
+            for name, status in sorted(json.loads(path.read_text()).items()):
+                if status == "survived":
+                    print("survived:", name)
 
 
 def main(argv: list[str]) -> None:
@@ -126,7 +150,13 @@ def main(argv: list[str]) -> None:
     # Mutant names: securedoc.MODULE.x_FUNCTION__mutmut_N, or xǁCLASSǁMETHOD__mutmut_N for methods.
     names = [f if f.startswith("securedoc.") else f"securedoc.{module}.x_{f}" for f in functions]
     names = names or [f"securedoc.{module}.x*"]
-    mutmut_main.cli(["run", "--max-children", "1", *names])
+    try:
+        mutmut_main.cli(["run", "--max-children", "1", *names])
+    except SystemExit as exit:
+        if exit.code:
+            raise
+    finally:
+        _record(module)
 
 
 if __name__ == "__main__":
