@@ -501,3 +501,78 @@ def test_the_cache_secret_errors_say_what_to_do(key: Key) -> None:
         derive_cache_key(Keyring([key]), {}, environ={"SECUREDOC_CACHE_SECRET": "x" * 31})
     assert "(31 characters; at least 32)" in caught.value.message
     assert caught.value.hint and "secrets.token_urlsafe(32)" in caught.value.hint
+
+
+# -- securedoc.fileio ---------------------------------------------------------------------------------
+
+
+def _said(error: Any) -> tuple[str, str | None, str | None]:
+    return error.message, error.path, error.hint
+
+
+def test_every_read_error_names_the_file_and_says_what_is_wrong(tmp_path: Path) -> None:
+    import errno
+
+    from securedoc import fileio
+    from securedoc.errors import FileAccessError
+
+    cases = {
+        FileNotFoundError(errno.ENOENT, "No such file"): (
+            "no such file (it may have been moved or deleted during the run)",
+            None,
+        ),
+        PermissionError(errno.EACCES, "Permission denied"): (
+            "permission denied: securedoc cannot read this file",
+            "check the file's permissions",
+        ),
+        IsADirectoryError(errno.EISDIR, "Is a directory"): ("is a folder, not a file", None),
+        OSError(errno.ELOOP, "Too many levels"): ("too many levels of symbolic links", None),
+        OSError(errno.EIO, "Input/output error"): ("cannot read the file: Input/output error", None),
+    }
+    for exc, (message, hint) in cases.items():
+        error = fileio._access_error("content/a.md", exc)
+        assert isinstance(error, FileAccessError)
+        assert _said(error) == (message, "content/a.md", hint)
+    # The same words from the real thing.
+    loop = tmp_path / "loop.md"
+    loop.symlink_to(loop)
+    for path, message in ((tmp_path / "gone.md", "no such file"), (loop, "too many levels of symbolic links")):
+        with pytest.raises(FileAccessError) as caught:
+            fileio.read_article(str(path))
+        assert caught.value.message.startswith(message) and caught.value.path == str(path)
+    with pytest.raises(FileAccessError) as caught:
+        fileio.read_article(str(tmp_path))
+    assert _said(caught.value) == ("is a folder, not a file", str(tmp_path), None)
+
+
+def test_standard_input_is_read_whole_up_to_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from securedoc import fileio
+    from securedoc.document import Limits
+    from securedoc.errors import DocumentError
+
+    for size in (0, 9, 10):
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"x" * size)))
+        assert fileio.read_stdin(Limits(max_file_size=10)) == b"x" * size
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"x" * 11)))
+    with pytest.raises(DocumentError) as caught:
+        fileio.read_stdin(Limits(max_file_size=10))
+    assert _said(caught.value) == (
+        "standard input holds more than the limit of 10 bytes",
+        "-",
+        "raise limits.max_file_size in securedoc.yaml if this article is genuine",
+    )
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"---\nt: 1\n---\n")))
+    data, _ = fileio.read_article("-")
+    assert data == b"---\nt: 1\n---\n"
+
+
+def test_within_a_root(tmp_path: Path) -> None:
+    from securedoc.fileio import within
+
+    root = "/srv/site/content"
+    assert within("/srv/site/content", (root,)) and within("/srv/site/content/a.md", (root,))
+    assert within("/srv/site/content/a.md", (root + "/",))  # a root given with its slash
+    assert not within("/srv/site/content-other/a.md", (root,)) and not within("/srv/site/a.md", (root,))
+    assert not within("/srv/site/content/a.md", ())
