@@ -576,3 +576,87 @@ def test_within_a_root(tmp_path: Path) -> None:
     assert within("/srv/site/content/a.md", (root + "/",))  # a root given with its slash
     assert not within("/srv/site/content-other/a.md", (root,)) and not within("/srv/site/a.md", (root,))
     assert not within("/srv/site/content/a.md", ())
+
+
+@pytest.mark.parametrize("mode", [0o444, 0o555, 0o400, 0o511])
+def test_a_read_only_file_is_left_alone_even_by_root(tmp_path: Path, mode: int) -> None:
+    from securedoc import fileio
+    from securedoc.errors import WriteError
+
+    path = tmp_path / "a.md"
+    path.write_bytes(b"---\nt: 1\n---\n")
+    path.chmod(mode)
+    data, snapshot = fileio.read_article(str(path))
+    with pytest.raises(WriteError) as caught:
+        fileio.atomic_replace(str(path), b"new", snapshot)
+    assert _said(caught.value) == (
+        "the file is read-only; securedoc leaves read-only files alone",
+        str(path),
+        f"make it writable (chmod u+w {path}) to seal it",
+    )
+    assert path.read_bytes() == data and sorted(p.name for p in tmp_path.iterdir()) == ["a.md"]
+
+
+def test_a_read_only_folder_and_a_vanished_folder(tmp_path: Path) -> None:
+    from securedoc import fileio
+    from securedoc.errors import FileAccessError, WriteError
+
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    path = folder / "a.md"
+    path.write_bytes(b"x")
+    _, snapshot = fileio.read_article(str(path))
+    folder.chmod(0o555)
+    try:
+        with pytest.raises(WriteError) as caught:
+            fileio.atomic_replace(str(path), b"new", snapshot)
+        assert _said(caught.value) == (
+            "its folder is read-only, so the file cannot be replaced safely",
+            str(path),
+            f"make the folder writable (chmod u+w {folder})",
+        )
+    finally:
+        folder.chmod(0o755)
+    gone = tmp_path / "gone"
+    with pytest.raises(FileAccessError) as caught_access:
+        fileio.check_writable(str(gone / "a.md"), snapshot)
+    assert _said(caught_access.value)[:2] == (
+        "no such file (it may have been moved or deleted during the run)",
+        str(gone),
+    )
+
+
+def test_which_processes_count_as_alive(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A temporary file is only ever taken for stale when its writer is gone: a running process
+    (whatever its name) is alive, a dead or zombie one is not."""
+    import time
+
+    from securedoc import fileio
+
+    assert fileio._pid_alive(os.getpid())
+    assert not fileio._pid_alive(_dead_pid())
+    # A running process whose name holds ") Z": the state is read after the last parenthesis.
+    code = "open('/proc/self/comm', 'w').write('t) Z X'); import time; time.sleep(30)"
+    odd = subprocess.Popen([sys.executable, "-c", code])
+    zombie = subprocess.Popen([sys.executable, "-c", "pass"])
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            comm = Path(f"/proc/{odd.pid}/comm").read_text().strip()
+            with open(f"/proc/{zombie.pid}/stat", "rb") as handle:
+                state = handle.read().rsplit(b")", 1)[1].split()[0]
+            if comm == "t) Z X" and state == b"Z":
+                break
+            time.sleep(0.05)
+        assert fileio._pid_alive(odd.pid)
+        assert not fileio._pid_alive(zombie.pid)  # exited, not yet reaped
+    finally:
+        odd.kill()
+        odd.wait()
+        zombie.wait()
+
+    def not_ours(pid: int, signal: int) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(fileio.os, "kill", not_ours)  # another user's process: alive
+    assert fileio._pid_alive(12345)
