@@ -660,3 +660,82 @@ def test_which_processes_count_as_alive(monkeypatch: pytest.MonkeyPatch) -> None
 
     monkeypatch.setattr(fileio.os, "kill", not_ours)  # another user's process: alive
     assert fileio._pid_alive(12345)
+
+
+def test_the_temporary_copy_is_private_named_for_clean_up_and_written_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While the new bytes (which may hold hidden values) are written, the copy is 0600, next to
+    the article, named so the next run can clean it up; short writes are continued."""
+    import stat as stat_module
+
+    from securedoc import fileio
+
+    path = tmp_path / "a.md"
+    path.write_bytes(b"old")
+    path.chmod(0o644)
+    _, snapshot = fileio.read_article(str(path))
+    seen: dict[str, Any] = {}
+    real_write, real_replace = os.write, os.replace
+
+    def short_write(fd: int, data: Any) -> int:
+        seen.setdefault("mode", stat_module.S_IMODE(os.fstat(fd).st_mode))
+        return real_write(fd, bytes(data[:3]))
+
+    def replace(source: str, target: str) -> None:
+        seen["temp"] = source
+        real_replace(source, target)
+
+    monkeypatch.setattr(fileio.os, "write", short_write)
+    monkeypatch.setattr(fileio.os, "replace", replace)
+    fileio.atomic_replace(str(path), b"0123456789 new bytes", snapshot)
+    monkeypatch.undo()
+    assert path.read_bytes() == b"0123456789 new bytes"
+    assert seen["mode"] == 0o600 and stat_module.S_IMODE(path.stat().st_mode) == 0o644
+    temp = Path(seen["temp"])
+    assert temp.parent == tmp_path and fileio.TEMP_PATTERN.match(temp.name)
+    assert temp.name.startswith(f".a.md.securedoc-{os.getpid()}-")
+
+
+def test_a_temporary_copy_that_cannot_be_made(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    from securedoc import fileio
+    from securedoc.errors import WriteError
+
+    path = tmp_path / "a.md"
+    path.write_bytes(b"old")
+    _, snapshot = fileio.read_article(str(path))
+    real_open = os.open
+
+    def no_space(name: str, flags: int, *args: Any) -> int:
+        if ".securedoc-" in str(name):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_open(name, flags, *args)
+
+    monkeypatch.setattr(fileio.os, "open", no_space)
+    with pytest.raises(WriteError) as caught:
+        fileio.atomic_replace(str(path), b"new", snapshot)
+    monkeypatch.undo()
+    assert _said(caught.value) == (
+        "cannot create a temporary file next to it: No space left on device",
+        str(path),
+        "check that the folder is writable and the disk is not full",
+    )
+    assert path.read_bytes() == b"old"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can give a file to another owner")
+def test_root_keeps_the_articles_owner(tmp_path: Path) -> None:
+    from securedoc import fileio
+
+    path = tmp_path / "a.md"
+    path.write_bytes(b"old")
+    os.chown(path, 1234, 5678)
+    _, snapshot = fileio.read_article(str(path))
+    fileio.atomic_replace(str(path), b"new", snapshot)
+    assert (path.stat().st_uid, path.stat().st_gid) == (1234, 5678) and path.read_bytes() == b"new"
+    os.chown(path, 0, 0)
+    _, snapshot = fileio.read_article(str(path))
+    fileio.atomic_replace(str(path), b"newer", snapshot)
+    assert (path.stat().st_uid, path.stat().st_gid) == (0, 0)
