@@ -739,3 +739,45 @@ def test_root_keeps_the_articles_owner(tmp_path: Path) -> None:
     _, snapshot = fileio.read_article(str(path))
     fileio.atomic_replace(str(path), b"newer", snapshot)
     assert (path.stat().st_uid, path.stat().st_gid) == (0, 0)
+
+
+def test_a_file_deleted_or_changed_meanwhile_or_a_full_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    from securedoc import fileio
+    from securedoc.errors import WriteError
+
+    path = tmp_path / "a.md"
+    path.write_bytes(b"old")
+    _, snapshot = fileio.read_article(str(path))
+    path.unlink()
+    with pytest.raises(WriteError) as caught:
+        fileio.atomic_replace(str(path), b"new", snapshot)
+    assert _said(caught.value) == (
+        "the file was deleted while securedoc was sealing it; nothing was written",
+        str(path),
+        None,
+    )
+    path.write_bytes(b"other bytes")
+    with pytest.raises(WriteError) as caught:
+        fileio.atomic_replace(str(path), b"new", snapshot)
+    assert _said(caught.value) == (
+        "the file changed while securedoc was sealing it; nothing was written",
+        str(path),
+        "run the command again",
+    )
+    _, snapshot = fileio.read_article(str(path))
+
+    def full(fd: int, data: Any) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(fileio.os, "write", full)
+    with pytest.raises(WriteError) as caught:
+        fileio.atomic_replace(str(path), b"new", snapshot)
+    monkeypatch.undo()
+    assert _said(caught.value) == (
+        "cannot write the file: No space left on device; the original is unchanged",
+        str(path),
+        "the disk may be full",
+    )
+    assert path.read_bytes() == b"other bytes" and [p.name for p in tmp_path.iterdir()] == ["a.md"]
