@@ -781,3 +781,38 @@ def test_a_file_deleted_or_changed_meanwhile_or_a_full_disk(tmp_path: Path, monk
         "the disk may be full",
     )
     assert path.read_bytes() == b"other bytes" and [p.name for p in tmp_path.iterdir()] == ["a.md"]
+
+
+def test_a_read_that_fails_midway_and_a_link_that_leads_elsewhere(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from securedoc import fileio
+    from securedoc.errors import FileAccessError, WriteError
+
+    path = tmp_path / "a.md"
+    path.write_bytes(b"---\nt: 1\n---\n")
+
+    def broken(fd: int, size: int) -> bytes:
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(fileio.os, "read", broken)
+    with pytest.raises(FileAccessError) as caught:
+        fileio.read_article(str(path))
+    monkeypatch.undo()
+    assert _said(caught.value) == ("cannot read the file: Input/output error", str(path), None)
+
+    site = tmp_path / "site"
+    site.mkdir()
+    link = site / "b.md"
+    link.symlink_to(path)
+    with pytest.raises(WriteError) as caught_write:
+        fileio.write_target(str(link), (str(site),), False)
+    assert _said(caught_write.value) == (
+        f"is a symbolic link to {path}, outside the folders given; securedoc does not write there",
+        str(link),
+        "pass --follow-symlinks to write through links that lead elsewhere",
+    )
+    assert fileio.write_target(str(link), (str(site),), True) == str(path)
+    assert fileio.write_target(str(link), (str(tmp_path),), False) == str(path)
