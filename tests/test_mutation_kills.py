@@ -559,7 +559,7 @@ def test_standard_input_is_read_whole_up_to_the_limit(monkeypatch: pytest.Monkey
     with pytest.raises(DocumentError) as caught:
         fileio.read_stdin(Limits(max_file_size=10))
     assert _said(caught.value) == (
-        "standard input holds more than the limit of 10 bytes",
+        "standard input is larger than the limit of 10 bytes",
         "-",
         "raise limits.max_file_size in securedoc.yaml if this article is genuine",
     )
@@ -631,10 +631,10 @@ def test_which_processes_count_as_alive(monkeypatch: pytest.MonkeyPatch) -> None
     (whatever its name) is alive, a dead or zombie one is not."""
     import time
 
-    from securedoc import fileio
+    from securedoc import atomicfile
 
-    assert fileio._pid_alive(os.getpid())
-    assert not fileio._pid_alive(_dead_pid())
+    assert atomicfile.pid_alive(os.getpid())
+    assert not atomicfile.pid_alive(_dead_pid())
     # A running process whose name holds ") Z": the state is read after the last parenthesis.
     code = "open('/proc/self/comm', 'w').write('t) Z X'); import time; time.sleep(30)"
     odd = subprocess.Popen([sys.executable, "-c", code])
@@ -648,8 +648,8 @@ def test_which_processes_count_as_alive(monkeypatch: pytest.MonkeyPatch) -> None
             if comm == "t) Z X" and state == b"Z":
                 break
             time.sleep(0.05)
-        assert fileio._pid_alive(odd.pid)
-        assert not fileio._pid_alive(zombie.pid)  # exited, not yet reaped
+        assert atomicfile.pid_alive(odd.pid)
+        assert not atomicfile.pid_alive(zombie.pid)  # exited, not yet reaped
     finally:
         odd.kill()
         odd.wait()
@@ -658,8 +658,8 @@ def test_which_processes_count_as_alive(monkeypatch: pytest.MonkeyPatch) -> None
     def not_ours(pid: int, signal: int) -> None:
         raise PermissionError(1, "Operation not permitted")
 
-    monkeypatch.setattr(fileio.os, "kill", not_ours)  # another user's process: alive
-    assert fileio._pid_alive(12345)
+    monkeypatch.setattr(atomicfile.os, "kill", not_ours)  # another user's process: alive
+    assert atomicfile.pid_alive(12345)
 
 
 def test_the_temporary_copy_is_private_named_for_clean_up_and_written_whole(
