@@ -60,6 +60,13 @@ SELECTION: dict[str, list[str]] = {
     ],
     "cache": ["tests/test_cache.py", "tests/test_signed.py", "tests/test_mutation_kills.py"],
     "fileio": ["tests/test_fileio.py", "tests/test_crash.py", "tests/test_batch.py", "tests/test_mutation_kills.py"],
+    "atomicfile": [
+        "tests/test_fileio.py",
+        "tests/test_crash.py",
+        "tests/test_cache.py",
+        "tests/test_keys.py",
+        "tests/test_mutation_kills.py",
+    ],
     "seal": [
         "tests/test_seal_verify.py",
         "tests/test_document.py",
