@@ -816,3 +816,35 @@ def test_a_read_that_fails_midway_and_a_link_that_leads_elsewhere(
     )
     assert fileio.write_target(str(link), (str(site),), True) == str(path)
     assert fileio.write_target(str(link), (str(tmp_path),), False) == str(path)
+
+
+def test_reading_a_file_whole_and_within_the_limit(tmp_path: Path) -> None:
+    from securedoc import fileio
+    from securedoc.document import Limits
+    from securedoc.errors import DocumentError, FileAccessError
+
+    hint = "raise limits.max_file_size in securedoc.yaml if this article is genuine"
+    path = tmp_path / "a.md"
+    path.write_bytes(b"x" * 10)
+    assert fileio.read_article(str(path), Limits(max_file_size=10))[0] == b"x" * 10
+    with pytest.raises(DocumentError) as caught:
+        fileio.read_article(str(path), Limits(max_file_size=9))
+    assert _said(caught.value) == ("the file is 10 bytes; the limit is 9", str(path), hint)
+    big = tmp_path / "big.md"
+    big.write_bytes(bytes(range(256)) * 9000)  # more than one read's worth (1 MiB)
+    assert fileio.read_article(str(big))[0] == bytes(range(256)) * 9000
+    # A file whose size says nothing (as /proc's) is read up to the limit and refused past it.
+    status = "/proc/self/status"
+    with pytest.raises(DocumentError) as caught:
+        fileio.read_article(status, Limits(max_file_size=100))
+    assert _said(caught.value) == (
+        "the file (it grew while being read) is larger than the limit of 100 bytes",
+        status,
+        hint,
+    )
+    assert fileio.read_article(status)[0].startswith(b"Name:")
+    fifo = tmp_path / "pipe.md"
+    os.mkfifo(fifo)
+    with pytest.raises(FileAccessError) as caught_access:
+        fileio.read_article(str(fifo))
+    assert _said(caught_access.value) == ("not a regular file (a device, pipe or socket?)", str(fifo), None)
