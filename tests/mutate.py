@@ -107,7 +107,9 @@ def _record(module: str) -> None:
     meta = Path("mutants") / "securedoc" / f"{module}.py.meta"
     results_path = Path(RESULTS.format(module=module))
     results = json.loads(results_path.read_text()) if results_path.exists() else {}
-    for name, code in json.loads(meta.read_text())["exit_code_by_key"].items():
+    codes = json.loads(meta.read_text())["exit_code_by_key"]
+    results = {name: status for name, status in results.items() if name in codes}  # mutants of old code
+    for name, code in codes.items():
         if code is not None:
             results[name] = status_by_exit_code[code]
         results.setdefault(name, "not checked")
