@@ -403,6 +403,7 @@ def test_the_cache_folder_is_made_with_its_parents(tmp_path: Path, key: Key) -> 
     cache.save(bytes(range(16)))
     assert (folder / f"{FILE_NAME}-verify").read_bytes() == MAGIC + bytes(range(16))
     assert [p.name for p in folder.iterdir()] == [f"{FILE_NAME}-verify"]  # no temporary file left
+    assert (folder / f"{FILE_NAME}-verify").stat().st_mode & 0o777 == 0o600  # its tags are nobody else's
 
 
 def test_a_cache_that_cannot_be_written_says_where_and_why(
@@ -850,3 +851,19 @@ def test_reading_a_file_whole_and_within_the_limit(tmp_path: Path) -> None:
     with pytest.raises(FileAccessError) as caught_access:
         fileio.read_article(str(fifo))
     assert _said(caught_access.value) == ("not a regular file (a device, pipe or socket?)", str(fifo), None)
+
+
+def test_the_clean_up_leaves_links_alone(tmp_path: Path) -> None:
+    """A symbolic link named like a temporary file is not a temporary file: neither it nor what it
+    points to is removed; a stale temporary file beside it is."""
+    from securedoc import atomicfile
+
+    target = tmp_path / "precious.md"
+    target.write_bytes(b"keep")
+    dead = _dead_pid()
+    link = tmp_path / f".a.md.securedoc-{dead}-{'3' * 16}.tmp"
+    link.symlink_to(target)
+    stale = tmp_path / f".b.md.securedoc-{dead}-{'4' * 16}.tmp"
+    stale.write_bytes(b"half")
+    assert atomicfile.cleanup_temp_files(str(tmp_path)) == [str(stale)]
+    assert link.is_symlink() and target.read_bytes() == b"keep"
