@@ -2,7 +2,7 @@
 
     pip install -e '.[test,mutation]'
     nice -n 19 python tests/mutate.py crypto             # all of securedoc/crypto.py's mutants
-    nice -n 19 python tests/mutate.py seal '_self_check*'  # only some functions' mutants
+    nice -n 19 python tests/mutate.py articles '_self_check*'  # only some functions' mutants
     nice -n 19 python tests/mutate.py crypto securedoc.crypto.x_gcm_decrypt__mutmut_3  # again, one
     mutmut results                                       # what survived
     python tests/mutate.py --summary                     # the numbers, per module
@@ -67,7 +67,7 @@ SELECTION: dict[str, list[str]] = {
         "tests/test_keys.py",
         "tests/test_mutation_kills.py",
     ],
-    "seal": [
+    "articles": [
         "tests/test_seal_verify.py",
         "tests/test_document.py",
         "tests/test_hostile.py",
