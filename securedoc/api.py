@@ -1,13 +1,14 @@
 """securedoc's Python API: seal, open and verify articles given as text, bytes or paths.
 
->>> from securedoc import Keyring, Status, generate_key, seal, unseal, verify
+>>> import securedoc
+>>> from securedoc import Keyring, Status, generate_key, seal, verify
 >>> ring = Keyring([generate_key("newsroom-2026")])
 >>> sealed = seal("---\\ntitle: Hello\\n---\\nBody\\n", ring)
 >>> sealed.startswith(b"---\\ntitle: Hello\\nsecured: ")
 True
 >>> verify(sealed, ring).status is Status.OK
 True
->>> unseal(sealed, ring).key.kid
+>>> securedoc.open(sealed, ring).key.kid
 'newsroom-2026'
 >>> report = verify(sealed.replace(b"Hello", b"Goodbye"), ring)
 >>> report.status.value, [(f.name, f.sealed, f.visible) for f in report.fields]
@@ -49,7 +50,7 @@ __all__ = [
     "load_keyring",
     "seal",
     "verify",
-    "unseal",
+    "open",
     "seal_file",
     "verify_file",
     "open_file",
@@ -226,7 +227,7 @@ def verify(
     return verify_document(document, keyring, retired=retired, policy=policy, place=place)
 
 
-def unseal(source: Source, keyring: Keyring, *, limits: Limits = DEFAULT_LIMITS, raw: bool = False) -> Opened:
+def open(source: Source, keyring: Keyring, *, limits: Limits = DEFAULT_LIMITS, raw: bool = False) -> Opened:
     """Decrypt an article's seal: which key opened it and the payload it holds."""
     return open_document(parse(_bytes(source), limits=limits), keyring, raw=raw)
 

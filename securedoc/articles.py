@@ -36,9 +36,8 @@ from .verify import DEFAULT_POLICY, LEGACY_REFUSED, Policy, compare, error_repor
 
 # The keyring-level seal/open lives in securedoc.sealing; these names stay for existing callers.
 encrypt = seal_payload
-unseal_document = open_document
 
-__all__ = ["Outcome", "seal_document", "rotate_document", "restore_document", "unseal_document", "encrypt"]
+__all__ = ["Outcome", "seal_document", "rotate_document", "restore_document", "open_document", "encrypt"]
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ def test_the_public_names_are_few_and_all_there() -> None:
     for name in securedoc.__all__:
         assert hasattr(securedoc, name), name
     # what the README's example imports
-    from securedoc import Keyring, generate_key, seal, unseal, verify  # noqa: F401
+    from securedoc import Keyring, generate_key, open, seal, verify  # noqa: F401
 
 
 def _seal_warnings(call: object) -> list[str]:

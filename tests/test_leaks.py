@@ -154,7 +154,7 @@ def test_exceptions_and_reprs_keep_the_key_secret() -> None:
         lambda: keys_from_jwk_text(json.dumps({**key_to_jwk(key), "k": key_to_jwk(key)["k"] + "="}), "x"),
         lambda: Key("x", "A128CBC", CANARY),
         lambda: Keyring([key, Key("canary", "A256GCM", bytes(32))]),
-        lambda: api.unseal(
+        lambda: api.open(
             seal_document(parse(b"---\nt: 1\n---\n"), ring).data or b"", Keyring([Key("canary", "A256GCM", bytes(32))])
         ),
         lambda: open_seal(

@@ -13,10 +13,10 @@ from strategies import Generated, articles, scalar
 from securedoc import crypto, envelope
 from securedoc.articles import (
     encrypt,
+    open_document,
     restore_document,
     rotate_document,
     seal_document,
-    unseal_document,
 )
 from securedoc.canonical import dumps
 from securedoc.document import parse
@@ -52,7 +52,7 @@ def with_seal(data: bytes, value: str) -> bytes:
 def test_open_after_seal_returns_the_payload(gen: Generated) -> None:
     data = sealed(gen.data)
     doc = parse(data)
-    opened = unseal_document(doc, RING)
+    opened = open_document(doc, RING)
     assert isinstance(opened.payload, Payload) and opened.key.kid == "k1"
     expected = {dumps(e.key): dumps(e.value) for e in doc.entries if e.name != "secured"}
     assert {dumps(k): dumps(v) for k, v in opened.payload.fields.values()} == expected
@@ -217,7 +217,7 @@ def test_hide_and_restore_round_trip() -> None:
     assert report.status is Status.OK and not report.notes
     # Re-sealing (even after an edit) carries the hidden field over.
     edited = sealed(hidden.replace(b"title: T", b"title: T2"))
-    opened = unseal_document(parse(edited), RING)
+    opened = open_document(parse(edited), RING)
     assert isinstance(opened.payload, Payload) and "excerpt" in opened.payload.hidden
     restored = restore_document(parse(edited), RING)
     assert restored.data is not None
@@ -333,7 +333,7 @@ def test_rotate_legacy_binds_the_same_fields_and_no_body() -> None:
     data = legacy_article(b'{"title": "T"}', fields="title: T\n")
     out = rotate_document(parse(data), ring, KEY)
     assert out.data is not None
-    opened = unseal_document(parse(out.data), ring)
+    opened = open_document(parse(out.data), ring)
     assert isinstance(opened.payload, Payload)
     assert opened.payload.field_names() == ["title"] and opened.payload.body_sha256 is None
     uncheckable = rotate_document(parse(legacy_article(b"text")), ring, KEY)

@@ -587,7 +587,7 @@ def test_api_round_trip_with_signing_keys() -> None:
     ring = Keyring([SIGN])
     sealed = api.seal(DOC, ring)
     assert api.verify(sealed, Keyring([PUBLIC])).status is Status.OK
-    assert api.unseal(sealed, Keyring([PUBLIC])).payload.fields  # type: ignore[union-attr]
+    assert api.open(sealed, Keyring([PUBLIC])).payload.fields  # type: ignore[union-attr]
     digest = hashlib.sha256(sealed).hexdigest()
     assert api.seal(sealed, ring) == sealed and hashlib.sha256(api.seal(sealed, ring)).hexdigest() == digest
 

@@ -11,7 +11,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 from toml_strategies import TomlArticle, toml_articles
 
-from securedoc.articles import restore_document, seal_document, unseal_document
+from securedoc.articles import open_document, restore_document, seal_document
 from securedoc.canonical import dumps
 from securedoc.document import parse
 from securedoc.errors import DocumentError, UsageError
@@ -106,7 +106,7 @@ def test_reseal_replaces_the_value_in_place() -> None:
 
 
 def test_open_shows_the_sealed_values() -> None:
-    opened = unseal_document(parse(sealed(ARTICLE)), RING)
+    opened = open_document(parse(sealed(ARTICLE)), RING)
     assert isinstance(opened.payload, Payload) and opened.payload.syntax == "toml"
     assert sorted(opened.payload.field_names()) == ["author", "date", "links", "params", "tags", "title"]
 
@@ -162,7 +162,7 @@ def test_toml_and_yaml_seals_are_not_interchangeable() -> None:
     assert [d.name for d in report.fields] == ["(front matter syntax)", "(body)"]
     assert (report.fields[0].sealed, report.fields[0].visible) == ("toml", "yaml")
     # A YAML payload never names its syntax; a TOML one does.
-    yaml_payload = unseal_document(parse(sealed(b"---\ntitle: T\n---\n")), RING).payload
+    yaml_payload = open_document(parse(sealed(b"---\ntitle: T\n---\n")), RING).payload
     assert isinstance(yaml_payload, Payload) and b"syntax" not in encode(yaml_payload)
     with pytest.raises(Exception, match="syntax"):
         decode(b'{"fields":{},"syntax":"yaml","v":1}')
@@ -257,7 +257,7 @@ def test_seal_changes_nothing_but_one_line_and_verifies(article: TomlArticle) ->
     assert len(added) == 1 and added[0].endswith(article.newline.encode())
     sealed_doc = parse(data)
     assert verify_document(sealed_doc, RING).status is Status.OK
-    opened = unseal_document(sealed_doc, RING)
+    opened = open_document(sealed_doc, RING)
     assert isinstance(opened.payload, Payload)
     assert {dumps(k): dumps(v) for k, v in opened.payload.fields.values()} == {
         dumps(e.key): dumps(e.value) for e in doc.entries
