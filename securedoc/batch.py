@@ -7,7 +7,8 @@
   front matter) becomes an error for that path, as does a path that does not exist; the walk goes on.
 * :func:`map_ordered` runs a Task over the files with a pool of worker processes, a bounded number
   of chunks in flight, and yields results in input order, so memory does not grow with the archive.
-  A worker that dies (killed, out of memory) costs its chunk, which is reported, not the run.
+  A worker that dies (killed, out of memory) costs the chunk that killed it, which is reported,
+  not the run and not the chunks that were in flight beside it; no file is written twice.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ import re
 import stat
 import sys
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, MutableSequence, Sequence
+from dataclasses import dataclass, replace
 from itertools import chain, islice
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -313,13 +314,20 @@ def _name_identity(path: str) -> str:
 # -- parallel map --------------------------------------------------------------------------------
 
 _TASK: Task | None = None
+_AGAIN: Task | None = None  # _TASK for a file a dead worker may have handled already: never forced
+# Shared with the workers: one byte per file of each chunk in flight, 0 (not started), _STARTED
+# or _DONE, so that after a crash the parent knows which files a dead worker may have written.
+_STATES: MutableSequence[int] = []
+_STARTED, _DONE = 1, 2
 
 
-def _init_worker(task: Task) -> None:
+def _init_worker(task: Task, states: MutableSequence[int]) -> None:
     import signal  # workers only: not at start-up
 
-    global _TASK
+    global _TASK, _AGAIN, _STATES
     _TASK = task
+    _AGAIN = replace(task, force=False) if task.force else task
+    _STATES = states
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and shuts the pool down
     _die_with_parent()
 
@@ -341,9 +349,18 @@ def _die_with_parent() -> None:
         os._exit(1)
 
 
-def _run_chunk(paths: list[str]) -> list[Result]:
-    assert _TASK is not None
-    return [handle(_TASK, path) for path in paths]
+def _run_chunk(paths: list[str], offset: int, again: frozenset[int] = frozenset()) -> list[Result]:
+    """Handle a chunk in a worker, marking each file started and done in the shared states.
+
+    ``again``: the files a worker that died may have handled already. They are handled without
+    ``force``, so a file already written is found current and not written a second time."""
+    assert _TASK is not None and _AGAIN is not None
+    results = []
+    for i, path in enumerate(paths):
+        _STATES[offset + i] = _STARTED
+        results.append(handle(_AGAIN if i in again else _TASK, path))
+        _STATES[offset + i] = _DONE
+    return results
 
 
 def _chunks(items: Iterable[Item], size: int, first: int = 0, grow: int = 1) -> Iterator[list[Item]]:
@@ -383,8 +400,27 @@ def _crashed(chunk: list[Item], command: str) -> list[Result]:
     ]
 
 
+@dataclass
+class _Flight:
+    """A chunk sent to a pool: its files to handle, its place in the shared states, its future."""
+
+    chunk: list[Item]
+    paths: list[str]
+    slot: int
+    offset: int
+    future: Future[list[Result]] | None = None
+    results: list[Result] | None = None
+
+
 def map_ordered(task: Task, items: Iterable[Item], *, jobs: int = 1, chunk_size: int = 16) -> Iterator[Result]:
-    """Run ``task`` over ``items``; results in input order, at most ``4 * jobs`` chunks in flight."""
+    """Run ``task`` over ``items``; results in input order, at most ``4 * jobs`` chunks in flight.
+
+    A worker that dies breaks the whole pool, and every chunk in flight fails with it. Only the
+    chunk that killed its worker is reported (as lost): the chunks that failed are run again, each
+    alone in a pool of its own, and one that breaks that pool too is the culprit; the others are
+    answered. A file is never written twice: the files a dead worker had started are handled
+    again without ``force`` (securedoc.filestep finds what it wrote current).
+    """
     iterator = iter(items)
     head = list(islice(iterator, 2))
     if len(head) < 2:
@@ -399,45 +435,105 @@ def map_ordered(task: Task, items: Iterable[Item], *, jobs: int = 1, chunk_size:
         return
     # Imported here: a one-file run (the common case from editors and hooks) never pays for them.
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
 
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     window = 4 * jobs
+    grow = 4
     # Each chunk costs a round trip through the pool (the parent's threads, two pipes, a future):
     # small chunks first, so that every worker starts at once and a small run is shared out
     # evenly, then chunks four times as large, which take a quarter of the parent's time.
-    chunks = _chunks(items, chunk_size, first=window, grow=4)
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker, initargs=(task,))
-    pending: deque[tuple[list[Item], Future[list[Result]] | None]] = deque()
+    chunks = _chunks(items, chunk_size, first=window, grow=grow)
+    width = grow * chunk_size  # the largest chunk
+    states: MutableSequence[int] = context.RawArray("B", window * width)
+    free = list(range(window - 1, -1, -1))
 
-    def submit(chunk: list[Item]) -> None:
-        paths = [item.path for item in chunk if item.error is None]
-        pending.append((chunk, pool.submit(_run_chunk, paths) if paths else None))
+    def new_pool(workers: int) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            max_workers=workers, mp_context=context, initializer=_init_worker, initargs=(task, states)
+        )
+
+    pool = new_pool(jobs)
+    pending: deque[_Flight] = deque()
+
+    def top_up() -> None:
+        while len(pending) < window:
+            chunk = next(chunks, None)
+            if chunk is None:
+                return
+            paths = [item.path for item in chunk if item.error is None]
+            slot = free.pop()
+            offset = slot * width
+            states[offset : offset + len(paths)] = bytes(len(paths))
+            flight = _Flight(chunk, paths, slot, offset)
+            if paths:
+                flight.future = pool.submit(_run_chunk, paths, offset)
+            pending.append(flight)
+
+    def alone(suspects: list[_Flight]) -> None:
+        """Run each chunk again in a pool of one worker (``jobs`` at a time); set its results, or
+        leave them None if it breaks that pool too."""
+        todo = deque(suspects)
+        running: dict[Future[list[Result]], tuple[_Flight, ProcessPoolExecutor]] = {}
+        try:
+            while todo or running:
+                while todo and len(running) < jobs:
+                    flight = todo.popleft()
+                    n, offset = len(flight.paths), flight.offset
+                    again = frozenset(i for i in range(n) if states[offset + i])
+                    states[offset : offset + n] = bytes(n)
+                    single = new_pool(1)
+                    running[single.submit(_run_chunk, flight.paths, offset, again)] = (flight, single)
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    flight, single = running.pop(future)
+                    try:
+                        flight.results = future.result()
+                    except BrokenProcessPool:
+                        flight.results = None  # it kills its worker even alone: the culprit
+                    single.shutdown(wait=True)
+        finally:
+            for _, single in running.values():
+                single.shutdown(wait=True, cancel_futures=True)
 
     try:
-        for chunk in islice(chunks, window):
-            submit(chunk)
+        top_up()
         while pending:
-            chunk, future = pending.popleft()
+            flight = pending[0]
             try:
-                results = future.result() if future is not None else []
+                flight.results = flight.future.result() if flight.future is not None else []
             except BrokenProcessPool:
-                results = _crashed(chunk, task.command)
-                # Everything in flight is lost with the pool: report it and start a new pool.
-                lost = list(pending)
+                # The pool broke: every chunk still in flight failed with it, whichever worker died.
+                # Wait for the pool's workers to be gone (they may still be writing) before the
+                # shared states say which files they started.
+                flights = list(pending)
                 pending.clear()
-                pool.shutdown(wait=False, cancel_futures=True)
-                pool = ProcessPoolExecutor(
-                    max_workers=jobs, mp_context=context, initializer=_init_worker, initargs=(task,)
-                )
-                yield from _merge(chunk, results)
-                for other, _ in lost:
-                    submit(other)
+                suspects = []
+                for other in flights:
+                    if other.future is None:
+                        other.results = []
+                        continue
+                    try:
+                        other.results = other.future.result()
+                    except BrokenProcessPool:
+                        suspects.append(other)
+                pool.shutdown(wait=True, cancel_futures=True)
+                alone(suspects)
+                pool = new_pool(jobs)
+                for other in flights:
+                    free.append(other.slot)
+                top_up()
+                for other in flights:
+                    if other.results is None:
+                        yield from _merge(other.chunk, _crashed(other.chunk, task.command))
+                    else:
+                        yield from _merge(other.chunk, other.results)
                 continue
-            yield from _merge(chunk, results)
-            for next_chunk in islice(chunks, 1):
-                submit(next_chunk)
+            pending.popleft()
+            free.append(flight.slot)
+            top_up()
+            yield from _merge(flight.chunk, flight.results)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)

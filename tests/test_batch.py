@@ -6,10 +6,12 @@ import os
 import time
 from pathlib import Path
 
+import pytest
+
 from securedoc.batch import Item, compile_globs, discover, map_ordered
-from securedoc.filestep import Task
-from securedoc.keys import Keyring
-from securedoc.models import Report, Status
+from securedoc.filestep import Task, handle
+from securedoc.keys import Key, Keyring
+from securedoc.models import Action, Report, Status
 
 
 def make_tree(root: Path) -> None:
@@ -82,54 +84,100 @@ def test_parallel_results_equal_serial_and_keep_order(tmp_path: Path, ring: Keyr
     assert statuses.count(Status.ERROR) == 10 and statuses.count(Status.UNSEALED) == 51
 
 
-def _run_with_a_dying_worker(tmp_path: Path, ring: Keyring, killer: str, waiter: str = "") -> list[Report]:
-    """verify 20 files with 2 workers, 4 files a chunk; the worker handling ``killer`` dies. The one
-    handling ``waiter`` is still busy when that happens (a loaded machine, made certain)."""
+def _run_with_a_dying_worker(
+    tmp_path: Path, task: Task, *killers: str, waiter: str = "", files: int = 20
+) -> list[Report]:
+    """Run ``task`` over ``files`` files with 2 workers, 4 files a chunk. A file named in ``killers``
+    kills the worker handling it, every time; the first time the file named ``waiter`` is handled,
+    its worker waits until the broken pool ends it, so that its chunk is certainly in flight when
+    the other worker dies (as it may be on a loaded machine). Nothing depends on timing."""
     content = tmp_path / "content"
     content.mkdir()
-    for i in range(20):
+    for i in range(files):
         (content / f"{i:02d}.md").write_text("---\nt: 1\n---\n")
+    waited = tmp_path / "waited"
     import securedoc.batch as batch
 
     original = batch.handle
 
     def handle(task: Task, path: str):  # type: ignore[no-untyped-def]
-        if path.endswith(killer):
+        if Path(path).name in killers:
             os._exit(9)
-        if waiter and path.endswith(waiter):
+        if Path(path).name == waiter and not waited.exists():
+            waited.touch()
             time.sleep(60)  # until the broken pool terminates this worker
         return original(task, path)
 
     batch.handle = handle  # type: ignore[assignment]  # inherited by forked workers
     try:
-        return [
-            r.report for r in map_ordered(Task("verify", ring), list(discover([str(content)])), jobs=2, chunk_size=4)
-        ]
+        return [r.report for r in map_ordered(task, list(discover([str(content)])), jobs=2, chunk_size=4)]
     finally:
         batch.handle = original  # type: ignore[assignment]
 
 
+def _died(results: list[Report]) -> list[str]:
+    return [Path(r.path).name for r in results if "worker process died" in r.message]
+
+
 def test_a_dying_worker_costs_its_chunk_not_the_run(tmp_path: Path, ring: Keyring) -> None:
-    """Deterministic under any load: the worker dies on the first file of the first chunk, so the
-    first result the run waits for is that chunk's, and it is lost whatever the other workers did;
-    every other chunk is handed to a new pool and answered."""
-    results = _run_with_a_dying_worker(tmp_path, ring, "00.md")
+    """The worker dies on the first file of the first chunk: that chunk is lost, every other
+    chunk is answered."""
+    results = _run_with_a_dying_worker(tmp_path, Task("verify", ring), "00.md")
     assert [Path(r.path).name for r in results] == [f"{i:02d}.md" for i in range(20)]
-    died = [Path(r.path).name for r in results if "worker process died" in r.message]
-    assert died == ["00.md", "01.md", "02.md", "03.md"]
+    assert _died(results) == ["00.md", "01.md", "02.md", "03.md"]
     assert all(r.status is Status.ERROR and "--jobs 1" in (r.hint or "") for r in results[:4])
     assert all(r.status is Status.UNSEALED for r in results[4:])
 
 
-def test_a_worker_dying_mid_run_costs_whole_chunks_only(tmp_path: Path, ring: Keyring) -> None:
-    """A worker dying on a later file: its chunk is lost, and so is a chunk still in flight in the
-    other worker (the pool breaks as a whole; here the first chunk is made to be in flight, as it
-    may be on a loaded machine); never a partial chunk, never the run."""
-    results = _run_with_a_dying_worker(tmp_path, ring, "05.md", waiter="00.md")
+def test_only_the_chunk_that_killed_its_worker_is_blamed(tmp_path: Path, ring: Keyring) -> None:
+    """A worker dies on 05.md (second chunk) while the first chunk is still in flight in the other
+    worker: the pool breaks as a whole and every chunk in flight fails with it, the first one at the
+    head of the queue. Only the second chunk is reported; the first and all later ones are answered."""
+    results = _run_with_a_dying_worker(tmp_path, Task("verify", ring), "05.md", waiter="00.md")
+    assert (tmp_path / "waited").exists()  # the first chunk was in flight when the pool broke
     assert [Path(r.path).name for r in results] == [f"{i:02d}.md" for i in range(20)]
-    died = {int(Path(r.path).stem) for r in results if "worker process died" in r.message}
-    assert set(range(8)) <= died  # the first chunk (in flight) and the second (the dying worker's)
-    # The dying worker's chunk is tried again in a new pool and dies again; whether a chunk in flight
-    # beside it finished first is up to the machine: either way only whole chunks are lost.
-    assert all({4 * (i // 4) + j for j in range(4)} <= died for i in died)
-    assert all(r.status is Status.UNSEALED for r in results if int(Path(r.path).stem) not in died)
+    assert _died(results) == ["04.md", "05.md", "06.md", "07.md"]
+    assert all(r.status is Status.UNSEALED for r in results if Path(r.path).name not in _died(results))
+
+
+def test_two_chunks_that_kill_their_workers_are_both_blamed(tmp_path: Path, ring: Keyring) -> None:
+    """Two culprits in flight at once (05.md and 13.md), the first chunk waiting beside them: each
+    failed chunk runs again alone, and exactly the two that kill their workers alone are reported."""
+    results = _run_with_a_dying_worker(tmp_path, Task("verify", ring), "05.md", "13.md", waiter="00.md", files=40)
+    assert [Path(r.path).name for r in results] == [f"{i:02d}.md" for i in range(40)]
+    assert _died(results) == [f"{i:02d}.md" for i in (4, 5, 6, 7, 12, 13, 14, 15)]
+    assert sum(r.status is Status.UNSEALED for r in results) == 40 - 8
+
+
+def test_a_seal_run_never_seals_a_file_twice_after_a_crash(
+    tmp_path: Path, ring: Keyring, key: Key, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """seal --force: the first chunk has sealed 00.md and 01.md when the other worker dies on 06.md
+    (after sealing 04.md and 05.md). Running the failed chunks again must not seal a file again:
+    each file is written at most once, and every file but the culprit chunk's unsealed ones ends
+    up sealed."""
+    import securedoc.filestep as filestep
+
+    log = tmp_path / "writes.log"
+    write = filestep.atomic_replace
+
+    def logged(path: str, data: bytes, snapshot: object) -> None:
+        with open(log, "a") as out:
+            out.write(Path(path).name + "\n")
+        write(path, data, snapshot)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(filestep, "atomic_replace", logged)
+    task = Task("seal", ring, key=key, force=True)
+    results = _run_with_a_dying_worker(tmp_path, task, "06.md", waiter="02.md")
+    assert [Path(r.path).name for r in results] == [f"{i:02d}.md" for i in range(20)]
+    assert _died(results) == ["04.md", "05.md", "06.md", "07.md"]
+    writes = log.read_text().split()
+    assert sorted(writes) == sorted(set(writes)), writes  # no file written twice
+    assert set(writes) == {f"{i:02d}.md" for i in range(20)} - {"06.md", "07.md"}
+    answered = [r for r in results if Path(r.path).name not in _died(results)]
+    assert all(r.action in (Action.SEALED, Action.UNCHANGED) and not r.failed for r in answered)
+    # 00.md and 01.md were sealed before the crash: handled again, they are found current.
+    assert [r.action for r in results[:4]] == [Action.UNCHANGED, Action.UNCHANGED, Action.SEALED, Action.SEALED]
+    check = Task("verify", ring)
+    for name in sorted(set(writes)):
+        assert handle(check, str(tmp_path / "content" / name)).report.status is Status.OK
