@@ -39,6 +39,7 @@ SELECTION: dict[str, list[str]] = {
         "tests/test_jose_interop.py",
         "tests/test_signed.py",
         "tests/test_mutation_kills.py",
+        "tests/test_mutants_mA.py",
     ],
     "payload": [
         "tests/test_payload.py",
@@ -83,6 +84,7 @@ SELECTION: dict[str, list[str]] = {
         "tests/test_vectors_signed.py",
         "tests/test_jose_interop.py",
         "tests/test_mutation_kills.py",
+        "tests/test_mutants_mA.py",
     ],
     "fastpath": [
         "tests/test_fastpath.py",
