@@ -635,8 +635,8 @@ def _what_changed(opened: Opened, payload: Payload, newly_hidden: list[str]) -> 
     if newly_hidden:
         return "hid " + ", ".join(newly_hidden)
     old = opened.payload
-    if not isinstance(old, Payload):
-        return "the seal moves to the current form"
+    if not isinstance(old, Payload):  # a legacy seal sealed again in the legacy form (same key, same form)
+        return "the payload changed"
     parts = []
     if old.path != payload.path:
         if payload.path is None:
