@@ -29,6 +29,9 @@ settings.register_profile(
 settings.register_profile("dev", max_examples=100, deadline=None)
 # Mutation runs (tests/mutate.py): reproducible, and short, since a surviving mutant runs every test.
 settings.register_profile("mutation", max_examples=30, derandomize=True, deadline=None)
+# The same with a third of the examples, for a module whose functions every property test calls
+# (articles: a surviving mutant runs them all; HYPOTHESIS_PROFILE=mutation-quick, docs/testing.md).
+settings.register_profile("mutation-quick", max_examples=10, derandomize=True, deadline=None)
 settings.load_profile("ci" if os.environ.get("CI") else os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 # Edits that securedoc proves safe without parsing again (the seal line) are also parsed again and
