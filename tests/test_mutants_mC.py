@@ -184,7 +184,10 @@ SEAL_CASES: dict[str, tuple[Callable[[], Outcome], tuple[object, ...]]] = {
     ),
     "legacy, binding other fields": (
         lambda: seal_document(doc(LEGACY_SEALED), WITH_LEGACY, Binding(exclude=("heat",)), legacy=True),
-        (True, "a.md", Status.OK, Action.SEALED, "the payload changed", 4, "old", "legacy", (LEGACY_WARNING,), (), None),
+        (
+            True, "a.md", Status.OK, Action.SEALED, "the payload changed", 4, "old", "legacy", (LEGACY_WARNING,),
+            (), None,
+        ),
     ),
     "signed": (
         lambda: seal_document(doc(PLAIN), Keyring([KEY, SIGNER]), key=SIGNER),
@@ -674,3 +677,51 @@ def test_hiding_a_field_other_fields_need_is_refused() -> None:
         seal_document(doc(article("a: &x 1\nb: *x\n")), RING, hide=["a"])
     assert caught.value.message == "hiding a would change the value of (the front matter would not parse)"
     assert caught.value.path == "a.md"
+
+
+# -- hide and restore: where restored fields go ------------------------------------------------------
+
+ABCD = article("a: 1\nb: 2\nc: 3\nd: 4\n")
+
+# name -> (the article, the fields hidden, an edit made while they were hidden, the front matter
+# restore writes, the seal line left out)
+RESTORES: dict[str, tuple[bytes, list[str], Callable[[bytes], bytes], str]] = {
+    "the first field": (ABCD, ["a"], lambda data: data, "a: 1\nb: 2\nc: 3\nd: 4\n"),
+    "a run of fields": (ABCD, ["b", "c"], lambda data: data, "a: 1\nb: 2\nc: 3\nd: 4\n"),
+    "two runs": (ABCD, ["a", "c"], lambda data: data, "a: 1\nb: 2\nc: 3\nd: 4\n"),
+    "all fields": (ABCD, ["d", "c", "b", "a"], lambda data: data, "a: 1\nb: 2\nc: 3\nd: 4\n"),
+    "a comment before it": (
+        article("a: 1\n# about b\nb: 2\nc: 3\n"),
+        ["b"],
+        lambda data: data,
+        "a: 1\n# about b\nb: 2\nc: 3\n",
+    ),
+    "the field before it deleted meanwhile": (
+        ABCD,
+        ["c"],
+        lambda data: data.replace(b"b: 2\n", b""),
+        "a: 1\nd: 4\nc: 3\n",
+    ),
+    "the field before it deleted, the seal first": (
+        article("secured: x\na: 1\nb: 2\n"),
+        ["b"],
+        lambda data: data.replace(b"a: 1\n", b""),
+        "b: 2\n",
+    ),
+    "CRLF": (article("a: 1\nb: 2\nc: 3\n", newline="\r\n"), ["b", "c"], lambda data: data, "a: 1\r\nb: 2\r\nc: 3\r\n"),
+}
+
+
+@pytest.mark.parametrize("case", list(RESTORES))
+def test_restore_puts_hidden_fields_back_where_they_stood(case: str) -> None:
+    original, names, meanwhile, expected = RESTORES[case]
+    hidden = meanwhile(seal_document(doc(original), RING, hide=names, force=True).data or b"")
+    for name in names:
+        assert f"\n{name}: ".encode() not in hidden
+    restored = restore_document(doc(hidden), RING).data
+    assert restored is not None
+    front_matter = parse(restored).front_matter
+    start = front_matter.index("secured: ")
+    end = front_matter.index("\n", start) + 1
+    assert front_matter[:start] + front_matter[end:] == expected
+    assert restored.endswith(original[original.rindex(b"---") :])
