@@ -546,6 +546,12 @@ SEAL_LINES = [
     (article("title: Hi\nsecured: |\n  old\n"), article('title: Hi\nsecured: "SEAL"\n')),
     (b'---\ntitle: Hi\nsecured: "old"\n---', b'---\ntitle: Hi\nsecured: "SEAL"\n---'),
     (b"+++\ntitle = 'Hi'\n+++\nbody\n", b"+++\ntitle = 'Hi'\nsecured = \"SEAL\"\n+++\nbody\n"),
+    (b"+++\ntitle = 'Hi'\nsecured = 'x'\nz = 1\n+++\n", b"+++\ntitle = 'Hi'\nsecured = \"SEAL\"\nz = 1\n+++\n"),
+    (b"+++\nsecured = ['x']\nz = 1\n+++\n", b'+++\nsecured = "SEAL"\nz = 1\n+++\n'),
+    (
+        b"+++\r\ntitle = 'Hi'\r\n[params]\r\nx = 1\r\n+++\r\n",
+        b"+++\r\ntitle = 'Hi'\r\nsecured = \"SEAL\"\r\n[params]\r\nx = 1\r\n+++\r\n",
+    ),
 ]
 
 
