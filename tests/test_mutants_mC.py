@@ -82,6 +82,10 @@ MALFORMED = (
 
 # name -> (how to seal, (written?, path, status, action, message, line, kid, form, warnings, notes, hint))
 # fmt: off
+LEGACY_WEAKER = "the legacy AES-CBC form is unauthenticated: this check is weaker than a current seal's"
+DEMO = Key("demo", "A256GCM", bytes(32), demo=True)
+NOT_JSON = article(f'title: Hi\nheat: 3\nsecured: "{articles.encrypt(b"not json", KEY)}"\n')
+
 SEAL_CASES: dict[str, tuple[Callable[[], Outcome], tuple[object, ...]]] = {
     "new": (
         lambda: seal_document(doc(PLAIN), RING),
@@ -163,6 +167,13 @@ SEAL_CASES: dict[str, tuple[Callable[[], Outcome], tuple[object, ...]]] = {
         lambda: seal_document(doc(UNOPENABLE), RING),
         (
             False, "a.md", Status.ERROR, Action.REFUSED, "the seal was made with key 'k2', which is not in the keyring",
+            4, None, None, (), (), UNOPENABLE_HINT,
+        ),
+    ),
+    "a payload that is not JSON": (
+        lambda: seal_document(doc(NOT_JSON), RING),
+        (
+            False, "a.md", Status.ERROR, Action.REFUSED, "the payload is not JSON (Expecting value at character 0)",
             4, None, None, (), (), UNOPENABLE_HINT,
         ),
     ),
@@ -382,6 +393,8 @@ def test_refusals_say_what_where_and_what_to_do(case: str) -> None:
     assert (error.message, error.path, error.line, error.hint) == (message, path, line, hint)
 
 
+SIGNED_HIDDEN = sealed(PLAIN, Keyring([KEY, SIGNER]), key=SIGNER, hide=["heat"])
+
 # name -> (how to rotate, what the report says)
 # fmt: off
 ROTATE_CASES: dict[str, tuple[Callable[[], Outcome], tuple[object, ...]]] = {
@@ -438,7 +451,7 @@ ROTATE_CASES: dict[str, tuple[Callable[[], Outcome], tuple[object, ...]]] = {
         lambda: rotate_document(doc(LEGACY_SEALED), WITH_LEGACY, KEY, policy=Policy(legacy="warn")),
         (
             True, "a.md", Status.OK, Action.ROTATED, "re-sealed with 'k1' (was legacy old)", 4, "k1", "jwe",
-            ("the legacy AES-CBC form is unauthenticated: this check is weaker than a current seal's",), (), None,
+            (LEGACY_WEAKER,), (), None,
         ),
     ),
     "legacy accepted": (
@@ -461,6 +474,57 @@ ROTATE_CASES: dict[str, tuple[Callable[[], Outcome], tuple[object, ...]]] = {
             "or a move; if a.md is where it belongs, seal it again there (`securedoc seal`)); not rotated",
             4, "k1", "jwe", (), (), "check the change; if it is intended, `securedoc seal` it, then rotate",
         ),
+    ),
+    "from a demo key": (
+        lambda: rotate_document(doc(sealed(PLAIN, Keyring([DEMO]))), Keyring([DEMO, KEY]), KEY),
+        (
+            False, "a.md", Status.ERROR, Action.REFUSED,
+            "sealed with the public demo key 'demo': anyone can make this seal, so rotation will not vouch for "
+            "it; not rotated",
+            4, "demo", "jwe", ("sealed with the public demo key 'demo': anyone can make this seal",), (),
+            "check the article, then seal it with your own key (`securedoc seal`)",
+        ),
+    ),
+    "from a retired key": (
+        lambda: rotate_document(doc(SEALED), Keyring([KEY, OTHER], retired=["k1"]), OTHER),
+        (
+            True, "a.md", Status.OK, Action.ROTATED, "re-sealed with 'k2' (was k1)", 4, "k2", "jwe",
+            ("sealed with the retired key 'k1'; run `securedoc rotate` to re-seal with the primary key",), (), None,
+        ),
+    ),
+    "a payload that is not JSON": (
+        lambda: rotate_document(doc(NOT_JSON), BOTH, OTHER),
+        (
+            False, "a.md", Status.ERROR, Action.REFUSED, "the payload is not JSON (Expecting value at character 0)",
+            4, None, None, (), (), None,
+        ),
+    ),
+    "legacy, a field not bound": (
+        lambda: rotate_document(
+            doc(LEGACY_SEALED.replace(b"heat: 3\n", b"heat: 3\nx: 1\n")),
+            WITH_LEGACY,
+            KEY,
+            policy=Policy(legacy="warn", unbound="warn"),
+        ),
+        (
+            False, "a.md", Status.MISMATCH, Action.REFUSED, "does not verify (not bound by the seal: x); not rotated",
+            5, "old", "legacy", (LEGACY_WEAKER,),
+            ("visible field(s) not covered by the seal: x",),
+            "check the change; if it is intended, `securedoc seal` it, then rotate",
+        ),
+    ),
+    "from a signed seal, without the key of its hidden fields": (
+        lambda: rotate_document(doc(SIGNED_HIDDEN), Keyring([SIGNER, OTHER]), OTHER),
+        (
+            False, "a.md", Status.ERROR, Action.REFUSED,
+            "the seal's hidden fields are encrypted with the key 'k1', which is not in the keyring",
+            3, None, None, (), (),
+            "reading, restoring or carrying over hidden fields needs the A256GCM key 'k1' (a public key only verifies)",
+        ),
+    ),
+    "from a signed seal": (
+        lambda: rotate_document(doc(SIGNED_HIDDEN), Keyring([SIGNER, KEY]), KEY),
+        (True, "a.md", Status.OK, Action.ROTATED, "re-sealed with 'k1' (was sg)", 3, "k1", "jwe", (), (), None),
     ),
     "to a signing key": (
         lambda: rotate_document(doc(sealed(PLAIN, hide=["heat"])), Keyring([KEY, SIGNER]), SIGNER),
@@ -731,3 +795,34 @@ def test_restore_puts_hidden_fields_back_where_they_stood(case: str) -> None:
     end = front_matter.index("\n", start) + 1
     assert front_matter[:start] + front_matter[end:] == expected
     assert restored.endswith(original[original.rindex(b"---") :])
+
+
+def test_a_rotated_seal_that_verify_would_note_something_about_carries_no_fast_path_claim() -> None:
+    """The fast path answers `ok` without the notes; so a rotated seal with notes (a field the seal
+    does not bind, rotated under unbound=warn) leaves the claim out, and one without carries it."""
+    from securedoc import envelope, fastpath
+
+    def header(data: bytes) -> dict[str, Any]:
+        return envelope.parse(parse(data).seal_entry.value).header  # type: ignore[union-attr,no-any-return]
+
+    loose = SEALED.replace(b"heat: 3\n", b"heat: 3\nx: 1\n")
+    noted = rotate_document(doc(loose), BOTH, OTHER, policy=Policy(unbound="warn"))
+    assert noted.data is not None and noted.report.notes
+    assert fastpath.CLAIM not in header(noted.data)
+    clean = rotate_document(doc(SEALED), BOTH, OTHER)
+    assert clean.data is not None and fastpath.CLAIM in header(clean.data)
+    assert fastpath.CLAIM not in header(rotate_document(doc(SEALED), BOTH, OTHER, fast=False).data or b"")
+
+
+def test_a_rotate_refused_for_changes_names_every_field_in_line_order() -> None:
+    changed = SEALED.replace(b"title: Hi\nheat: 3\n", b"b: 1\ntitle: Ho\na: 2\nheat: 4\n")
+    report = rotate_document(doc(changed), BOTH, OTHER).report
+    assert [(d.name, d.change, d.line) for d in report.fields] == [
+        ("b", "unbound", 2),
+        ("title", "changed", 3),
+        ("a", "unbound", 4),
+        ("heat", "changed", 5),
+    ]
+    assert report.message == (
+        "does not verify (changed since sealing: title, heat; not bound by the seal: b, a); not rotated"
+    )
