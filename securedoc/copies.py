@@ -92,10 +92,10 @@ def seal_of_document(document: Document) -> str | None:
 # -- one seal, one file --------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class _Holder:
     """A file that carries a seal: what a follow-up report needs, not the whole report (a run
-    remembers one per sealed file)."""
+    remembers one per sealed file, so it is kept small: slots, and shared ``was`` tuples)."""
 
     path: str
     file: tuple[int, int] | None
@@ -120,26 +120,43 @@ class Tracker:
     seal into an error, with a follow-up error for the file that carried it first."""
 
     def __init__(self) -> None:
-        self._seen: dict[str, list[_Holder]] = {}
+        # One holder per seal, the common case; a list once a second file carries it.
+        self._seen: dict[str, _Holder | list[_Holder]] = {}
+        self._was: dict[tuple[str, bool], tuple[str, bool]] = {}  # a handful of distinct values
+
+    def holders(self) -> Iterator[list[_Holder]]:
+        """The files that carry each seal seen, in the order they were met."""
+        for found in self._seen.values():
+            yield found if isinstance(found, list) else [found]
+
+    def _holders(self, seal: str) -> list[_Holder]:
+        found = self._seen.get(seal)
+        if found is None:
+            return []
+        return found if isinstance(found, list) else [found]
+
+    def _keep(self, seal: str, holders: list[_Holder], holder: _Holder) -> None:
+        self._seen[seal] = [*holders, holder] if holders else holder
 
     def remember(self, seal: str, path: str, file: tuple[int, int] | None) -> None:
         """A file outside the run (``--changed``: unchanged) that carries ``seal``."""
-        holders = self._seen.setdefault(seal, [])
+        holders = self._holders(seal)
         if not any(file is not None and h.file == file for h in holders):
-            holders.append(_Holder(os.path.normpath(path), file, None))
+            self._keep(seal, holders, _Holder(os.path.normpath(path), file, None))
 
     def add(self, report: Report, seal: str | None, file: tuple[int, int] | None) -> Iterator[Report]:
         """The report for one file, then any follow-up reports for earlier files."""
         if seal is None:
             yield report
             return
-        holders = self._seen.setdefault(seal, [])
-        if any(file is not None and h.file == file for h in holders):
+        earlier = self._holders(seal)
+        if any(file is not None and h.file == file for h in earlier):
             yield report  # a link to (or a hard link of) a file already seen: the same file
             return
-        earlier = list(holders)
         was = (report.status.value, fails(report))
-        holders.append(_Holder(report.path, file, was, report.line, told=bool(earlier)))  # a duplicate: told inline
+        was = self._was.setdefault(was, was)
+        # A duplicate is told inline.
+        self._keep(seal, earlier, _Holder(report.path, file, was, report.line, told=bool(earlier)))
         if not earlier:
             yield report
             return
@@ -205,7 +222,7 @@ def shared_seals(paths: Iterable[str], limits: Limits) -> dict[str, list[str]]:
     tracker = Tracker()
     seed(tracker, paths, set(), limits)
     shared: dict[str, list[str]] = {}
-    for holders in tracker._seen.values():
+    for holders in tracker.holders():
         if len(holders) > 1:
             for holder in holders:
                 shared[holder.path] = [h.path for h in holders if h is not holder]
