@@ -826,3 +826,18 @@ def test_a_rotate_refused_for_changes_names_every_field_in_line_order() -> None:
     assert report.message == (
         "does not verify (changed since sealing: title, heat; not bound by the seal: b, a); not rotated"
     )
+
+
+@pytest.mark.parametrize("mode", CHECK_MODES)
+@pytest.mark.parametrize("before", [PLAIN, SEALED, LEGACY_SEALED], ids=["unsealed", "sealed", "legacy"])
+def test_a_legacy_seal_is_written_as_users_run_it(monkeypatch: pytest.MonkeyPatch, mode: str, before: bytes) -> None:
+    """A legacy seal (`ciphertext;iv`, standard base64) is not a seal the seal-line proof knows:
+    it is parsed again and checked, and written in either mode."""
+    _mode(monkeypatch, mode)
+    out = seal_document(doc(before), WITH_LEGACY, legacy=True, force=True)
+    assert out.data is not None and out.report.form == "legacy"
+    value = parse(out.data).seal_entry.value  # type: ignore[union-attr]
+    assert ";" in value
+    assert out.data == article(f'title: Hi\nheat: 3\nsecured: "{value}"\n')
+    report = verify_document(parse(out.data), WITH_LEGACY, policy=Policy(legacy="warn"))
+    assert report.status is Status.OK and report.form == "legacy"
