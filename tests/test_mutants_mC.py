@@ -841,3 +841,18 @@ def test_a_legacy_seal_is_written_as_users_run_it(monkeypatch: pytest.MonkeyPatc
     assert out.data == article(f'title: Hi\nheat: 3\nsecured: "{value}"\n')
     report = verify_document(parse(out.data), WITH_LEGACY, policy=Policy(legacy="warn"))
     assert report.status is Status.OK and report.form == "legacy"
+
+
+def test_hidden_fields_that_follow_each_other_in_a_circle_are_restored() -> None:
+    """`seal` never writes such a seal, but one made by hand with the key is restored, not a crash:
+    a circle of fields that follow each other is broken, a field that followed a field the
+    article no longer has goes before the seal line."""
+    from securedoc.payload import Hidden, build
+    from securedoc.sealing import payload_bytes, seal_payload
+
+    hidden = {"a": Hidden("a: 1\n", "b"), "b": Hidden("b: 2\n", "a"), "c": Hidden("c: 3\n", "gone")}
+    payload = build(parse(article("title: Hi\n")), Binding(), hidden)
+    value = seal_payload(payload_bytes(payload, KEY, RING), KEY)
+    outcome = restore_document(doc(article(f'title: Hi\nsecured: "{value}"\nz: 0\n')), RING)
+    assert outcome.report.message == "restored: b, a, c"
+    assert outcome.data == article(f'title: Hi\nb: 2\na: 1\nc: 3\nsecured: "{value}"\nz: 0\n')
