@@ -856,3 +856,26 @@ def test_hidden_fields_that_follow_each_other_in_a_circle_are_restored() -> None
     outcome = restore_document(doc(article(f'title: Hi\nsecured: "{value}"\nz: 0\n')), RING)
     assert outcome.report.message == "restored: b, a, c"
     assert outcome.data == article(f'title: Hi\nb: 2\na: 1\nc: 3\nsecured: "{value}"\nz: 0\n')
+
+
+@pytest.mark.parametrize("mode", CHECK_MODES)
+@pytest.mark.parametrize("before", [PLAIN, SEALED], ids=["new", "replaced"])
+@pytest.mark.parametrize("wrong", ["nothing", "another value"])
+def test_a_seal_that_does_not_land_is_never_written(
+    monkeypatch: pytest.MonkeyPatch, mode: str, before: bytes, wrong: str
+) -> None:
+    """An edit that leaves the seal out, or writes another value than the one just made, is refused."""
+    _mode(monkeypatch, mode)
+    real = articles._seal_edit
+
+    def misplaced(document: Document, value: str) -> tuple[int, int, str]:
+        start, end, text = real(document, value)
+        if wrong == "nothing":
+            return (start, start, "") if document.seal_entry is None else (start, end, '"x"')
+        return start, end, text.replace(value, value[::-1])
+
+    monkeypatch.setattr(articles, "_seal_edit", misplaced)
+    with pytest.raises(articles.InternalCheckFailed) as caught:
+        seal_document(doc(before), RING, force=True)
+    assert caught.value.message == "the new seal did not land in the file; nothing was written"
+    assert caught.value.path == "a.md"
