@@ -879,3 +879,20 @@ def test_a_seal_that_does_not_land_is_never_written(
         seal_document(doc(before), RING, force=True)
     assert caught.value.message == "the new seal did not land in the file; nothing was written"
     assert caught.value.path == "a.md"
+
+
+def test_the_proven_seal_line_still_opens_the_new_seal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without SECUREDOC_CHECK_EDITS the seal line is not parsed again, but the new seal must
+    open with the keyring before anything is written: the words and the file of that refusal."""
+    _mode(monkeypatch, "production")
+    real = articles.seal_payload
+
+    def with_a_stranger(plaintext: bytes, key: Key, **kwargs: Any) -> str:
+        return real(plaintext, Key(key.kid, "A256GCM", OTHER_BYTES), **kwargs)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(articles, "seal_payload", with_a_stranger)
+    for before in (PLAIN, SEALED):
+        with pytest.raises(articles.InternalCheckFailed) as caught:
+            seal_document(doc(before), RING, force=True)
+        assert caught.value.message == "the new seal does not open; nothing was written"
+        assert caught.value.path == "a.md"
