@@ -588,6 +588,7 @@ def test_restore_says_what_it_did(case: str) -> None:
 # (articles._seal_line_only). Each test here runs in both modes and expects the same.
 
 CHECK_MODES = ["production", "full"]
+REPORT_IT = "please report this with the article attached"
 
 
 def _mode(monkeypatch: pytest.MonkeyPatch, mode: str) -> None:
@@ -654,6 +655,7 @@ def test_a_seal_that_would_break_a_limit_is_never_written(monkeypatch: pytest.Mo
         assert caught.value.message.startswith("the edited front matter would not parse (" + words)
         assert caught.value.message.endswith("); nothing was written")
         assert caught.value.path == "a.md"
+        assert caught.value.hint == REPORT_IT
 
 
 def _patch_new_bytes(monkeypatch: pytest.MonkeyPatch, change: Callable[[bytes], bytes]) -> None:
@@ -740,6 +742,8 @@ def test_an_edit_that_changes_anything_else_is_never_written(
         seal_document(document, RING, Binding(body=body), hide=hide)
     assert caught.value.message.startswith(words), caught.value.message
     assert caught.value.path == "a.md"
+    if "front matter would not parse" in words or "would change other fields" in words:
+        assert caught.value.hint == REPORT_IT  # an internal error the user is asked to report
 
 
 def test_hiding_a_field_other_fields_need_is_refused() -> None:
