@@ -604,6 +604,9 @@ SEAL_LINES = [
     (article("title: Hi\n", newline="\r\n"), article('title: Hi\nsecured: "SEAL"\n', newline="\r\n")),
     (article("  title: Hi\n  n: 1\n"), article('  title: Hi\n  n: 1\n  secured: "SEAL"\n')),
     (b"---\n---\nbody\n", b'---\nsecured: "SEAL"\n---\nbody\n'),
+    # Mixed line breaks: the seal line takes the break of the line before it.
+    (b"---\r\ntitle: Hi\n---\nbody\n", b'---\r\ntitle: Hi\nsecured: "SEAL"\n---\nbody\n'),
+    (b"---\ntitle: Hi\r\n---\r\nbody\r\n", b'---\ntitle: Hi\r\nsecured: "SEAL"\r\n---\r\nbody\r\n'),
     (b"---\r\n---\r\nbody\r\n", b'---\r\nsecured: "SEAL"\r\n---\r\nbody\r\n'),
     (article("title: Hi\nsecured: 'old'  # c\nz: 1\n"), article('title: Hi\nsecured: "SEAL"  # c\nz: 1\n')),
     (article("title: Hi\nsecured: old\nz: 1\n"), article('title: Hi\nsecured: "SEAL"\nz: 1\n')),
