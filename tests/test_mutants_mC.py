@@ -785,6 +785,12 @@ RESTORES: dict[str, tuple[bytes, list[str], Callable[[bytes], bytes], str]] = {
         lambda data: data.replace(b"a: 1\n", b""),
         "b: 2\n",
     ),
+    "mixed line breaks": (
+        b"---\r\na: 1\nb: 2\nc: 3\n---\nbody\n",
+        ["b"],
+        lambda data: data,
+        "a: 1\nb: 2\nc: 3\n",
+    ),
     "CRLF": (article("a: 1\nb: 2\nc: 3\n", newline="\r\n"), ["b", "c"], lambda data: data, "a: 1\r\nb: 2\r\nc: 3\r\n"),
 }
 
