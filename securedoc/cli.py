@@ -43,8 +43,8 @@ from .keys import (
 )
 from .models import fails
 from .payload import LegacyPayload, Payload, encode_hidden
-from .progress import Progress, progress_wanted
 from .render import FORMATS, Summary, make_renderer
+from .runner import render_run, verify_setup
 from .sealing import require_hidden
 from .trust import Resolved, resolve
 
@@ -364,30 +364,17 @@ def _execute(
     """Run a batch, stream the reports through a renderer, print the summary, return the exit code."""
     options = _coverage(options)
     batch_run = api.run(options)
-    unsealed = batch_run.settings.unsealed
-    out = sys.stdout
-    err = sys.stderr
-    renderer = make_renderer(fmt, out, unsealed=unsealed, verbose=verbose)
-    for difference in trusted.differences if trusted is not None else ():
-        renderer.notice(difference.path, difference.message)
-    summary = Summary(options.command, unsealed=unsealed)
-    show = progress_wanted(err, quiet, progress_flag)
-    total = api.count_files(options) if show else None
-    label = {"verify": "verifying", "seal": "sealing", "rotate": "rotating"}[options.command]
-    progress = Progress(err, label, total, show)
-    try:
-        for report in batch_run:
-            progress.advance()
-            summary.add(report)
-            if show:
-                progress.close()
-            if quiet and fmt == "text" and not fails(report, unsealed):
-                continue  # -q: only what fails the run
-            renderer.report(report)
-    finally:
-        progress.close()
-        summary.elapsed = progress.elapsed
-    renderer.finish(summary)
+    summary = render_run(
+        options,
+        batch_run,
+        fmt,
+        sys.stdout,
+        sys.stderr,
+        quiet=quiet,
+        verbose=verbose,
+        progress_flag=progress_flag,
+        notices=[(d.path, d.message) for d in trusted.differences] if trusted is not None else (),
+    )
     batch_run.save_cache()
     if batch_run.cleaned and not quiet:
         _stderr(f"securedoc: removed {len(batch_run.cleaned)} temporary file(s) left by an interrupted run")
@@ -691,7 +678,14 @@ def verify(
         if changed is None:
             raise UsageError("give the articles or folders to verify, e.g. `securedoc verify content/`")
         paths = (".",)
-    given = _overrides(
+    setup = verify_setup(
+        paths,
+        key_files=key_files,
+        keys_dir=keys_dir,
+        key_env=key_env,
+        key_command=_key_command(),
+        config_file=config_file,
+        trust=trust_rev,
         unsealed=unsealed,
         legacy=legacy_policy,
         unbound=unbound,
@@ -699,38 +693,18 @@ def verify(
         exclude=exclude,
         exclude_field=exclude_field,
         include_field=include_field,
-    )
-    trusted = resolve(
-        config_file=config_file,
-        key_files=key_files,
-        key_env=key_env,
-        trust=trust_rev,
-        given=given,
-        check=True,
-        key_command=_key_command(),
-    )
-    config = trusted.config
-    ring = _keyring(trusted, key_files, keys_dir, key_env, need_primary=False)
-    _demo_in_ci(ring)
-    options = api.RunOptions(
-        command="verify",
-        paths=paths,
-        keyring=ring,
-        config=config,
-        jobs=jobs,
-        retired=retired,  # type: ignore[arg-type]
-        unsealed=unsealed,  # type: ignore[arg-type]
-        legacy_policy=legacy_policy,  # type: ignore[arg-type]
-        unbound=unbound,  # type: ignore[arg-type]
-        cache=cache_dir,
-        no_cache=no_cache,
-        follow_symlinks=follow_symlinks,
+        retired=retired,
         changed=changed,
-        debug=env_flag(_DEBUG_ENV),
+        no_cache=no_cache,
         full=full,
-        bind_path=trusted.bind_path,
+        jobs=jobs,
+        cache=cache_dir,
+        follow_symlinks=follow_symlinks,
     )
-    ctx.exit(_execute(options, fmt, quiet, verbose, progress, trusted))
+    for warning in setup.warnings:
+        _warn(warning)
+    _demo_in_ci(setup.keyring)
+    ctx.exit(_execute(setup.options, fmt, quiet, verbose, progress, setup.trusted))
 
 
 @cli.command()

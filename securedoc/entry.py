@@ -4,8 +4,9 @@
 pre-commit hook or a person at the terminal runs; its time is mostly Python's start-up and imports.
 Click and the full command line (:mod:`securedoc.cli`: every command, every option, shell
 completion) cost about as much to import as the rest of securedoc together, so this module answers
-that one form itself, with the same functions the ``verify`` command calls (settings and trust,
-the keyring, :func:`securedoc.api.run`, the text renderer and summary) and without importing Click.
+that one form itself, with the very functions the ``verify`` command calls (:mod:`securedoc.runner`:
+its setup -- trust, keyring, run options -- and the report loop with the text renderer and summary;
+:func:`securedoc.api.run`) and without importing Click.
 
 It answers only when the answer is certain to be what the full command line prints: it writes
 nothing until the run is over, and hands over to :func:`securedoc.cli.main` (which starts again
@@ -68,72 +69,19 @@ def _quick_verify(paths: tuple[str, ...]) -> int | None:
         return None  # the full command line warns about it
     from . import api
     from .config import env_flag
-    from .progress import Progress, progress_wanted
-    from .render import Summary, make_renderer
-    from .trust import resolve
+    from .runner import render_run, verify_setup
 
     try:
-        trusted = resolve(
-            config_file=None,
-            key_files=(),
-            key_env=None,
-            trust=None,
-            given={
-                "unsealed": None,
-                "legacy": None,
-                "unbound": None,
-                "exclude": None,
-                "exclude_field": None,
-                "include_field": None,
-                "bind_path": None,
-            },
-            check=True,
-            key_command=None,
-        )
-        config = trusted.config
-        if trusted.differences or config.cache is not None:
-            return None
-        ring, warnings = api.load_keyring(
-            config,
-            key_files=(),
-            keys_dir=None,
-            key_env=None,
-            primary=None,
-            checkout_keys=trusted.checkout_keys,
-            trusted_keys=trusted.keys,
-            trusted_from=trusted.rev,
-            need_primary=False,
-            key_command=None,
-        )
+        setup = verify_setup(paths)  # exactly as the verify command sets itself up
+        options = setup.options
         ci = env_flag("CI")
-        if warnings or (ci and any(k.demo for k in ring)):
+        if setup.trusted.differences or options.config.cache is not None:
+            return None  # notices to print, a cache to write: not this path's business
+        if setup.warnings or (ci and any(k.demo for k in setup.keyring)):
             return None
-        options = api.RunOptions(
-            command="verify",
-            paths=paths,
-            keyring=ring,
-            config=config,
-            debug=env_flag("SECUREDOC_DEBUG"),
-            bind_path=trusted.bind_path,
-        )
         batch_run = api.run(options)  # settings resolved as the verify command resolves them
-        unsealed = batch_run.settings.unsealed
         out = io.StringIO()
-        renderer = make_renderer("text", out, unsealed=unsealed, verbose=False)
-        summary = Summary("verify", unsealed=unsealed)
-        show = progress_wanted(sys.stderr, False, None)
-        progress = Progress(sys.stderr, "verifying", api.count_files(options) if show else None, show)
-        try:
-            for report in batch_run:
-                progress.advance()
-                summary.add(report)
-                if show:
-                    progress.close()
-                renderer.report(report)
-        finally:
-            progress.close()
-            summary.elapsed = progress.elapsed
-        renderer.finish(summary)
+        summary = render_run(options, batch_run, "text", out, sys.stderr)
     except KeyboardInterrupt:
         _write(sys.stderr, "securedoc: interrupted; files already written are complete, the others untouched\n")
         return 130
