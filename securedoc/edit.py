@@ -35,10 +35,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .articles import restore_document, seal_document
+from .articles import Outcome, restore_document, seal_document
 from .document import SEAL_FIELD, Limits, parse
 from .errors import FileAccessError, RefusedError, SecuredocError, UsageError, WriteError
-from .fileio import atomic_replace, cleanup_temp_files, locked_article, read_article, write_target
+from .fileio import cleanup_temp_files, read_article, write_target
+from .filestep import Task, rewrite
 from .keys import Key, Keyring
 from .models import Action, Report, Status
 from .payload import Binding, Payload
@@ -256,14 +257,19 @@ def edit_file(
         shutil.rmtree(folder, ignore_errors=True)
         _restore_signals(previous)
     cleanup_temp_files(os.path.dirname(target))
-    with locked_article(target, limits) as (current, snapshot):
+
+    def unchanged(current: bytes) -> None:
         if current != data:
             raise WriteError(
                 "the file changed on disk while it was being edited; nothing was written",
                 path=path,
                 hint="run `securedoc edit` again to edit the current version",
             )
-        atomic_replace(target, new_data, snapshot)
+
+    # The write is the per-file step of every command that writes (securedoc.filestep.rewrite): the
+    # real file locked, checked to be what the editor started from, replaced atomically.
+    task = Task("edit", keyring, limits=limits, roots=(os.path.dirname(target),))
+    rewrite(task, target, lambda _document, _place: Outcome(new_data, report), None, check=unchanged)
     if prepared.note:
         report = Report(
             report.path,

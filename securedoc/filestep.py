@@ -5,7 +5,8 @@ process and sent to each worker once. :func:`step` turns one path into one :clas
 raises securedoc's errors (the API's ``seal_file``/``restore_file`` use it); :func:`handle` is the
 same step for batch runs: every failure, expected or not, becomes an ``error`` report for that file
 so that a batch goes on. Every command that writes goes through one read-lock-parse-edit-replace
-function (``_rewrite``), and seal's answer (sealing over a mismatch succeeds) is :func:`settle_seal`.
+function, :func:`rewrite` (``securedoc edit`` too, for its write after the editor session), and
+seal's answer (sealing over a mismatch succeeds) is :func:`settle_seal`.
 """
 
 from __future__ import annotations
@@ -28,10 +29,10 @@ if TYPE_CHECKING:
     from .articles import Outcome
     from .cache import CacheView
 
-__all__ = ["Task", "Result", "step", "handle", "settle_seal"]
+__all__ = ["Task", "Result", "step", "handle", "rewrite", "settle_seal"]
 
 Command = Literal["verify", "seal", "rotate"]  # what a batch run does
-Step = Literal["verify", "seal", "rotate", "restore"]  # what the per-file step does
+Step = Literal["verify", "seal", "rotate", "restore", "edit"]  # what the per-file step does (edit: only rewrite)
 _VERIFY = b"verify"
 _SEAL = b"seal"
 
@@ -120,24 +121,34 @@ def _verify(task: Task, path: str) -> Result:
     return Result(report, (tag,) if clean and tag is not None else (), seal=seal, file=file)
 
 
-def _rewrite(
-    task: Task, path: str, edit: Callable[[Document, str | None], Outcome], would: Action | None
+def rewrite(
+    task: Task,
+    path: str,
+    edit: Callable[[Document, str | None], Outcome],
+    would: Action | None,
+    *,
+    check: Callable[[bytes], None] | None = None,
 ) -> tuple[bytes, Document, Outcome]:
     """The one per-file step of every command that writes: read the file (under a lock unless
     ``dry_run``), parse it, edit it (the edit checks itself: securedoc.articles), replace it atomically.
     ``edit`` gets the document and its place (bind_path: the path of the file written, a link's
-    target). Returns the bytes read, the document and the outcome; a dry run relabels a change
-    as ``would``."""
+    target). ``check``, if given, sees the bytes read under the lock first and may refuse them by
+    raising (``securedoc edit``: the file must still be what the editor started from). Returns the
+    bytes read, the document and the outcome; a dry run relabels a change as ``would``."""
     target = write_target(path, task.roots, task.follow_symlinks)
     place = task.place(target)
     if task.dry_run:
         data, _ = read_article(target, task.limits)
+        if check is not None:
+            check(data)
         document = parse(data, path=path, limits=task.limits)
         outcome = edit(document, place)
         if outcome.data is not None and would is not None:
             outcome = replace(outcome, report=outcome.report.with_(action=would))
         return data, document, outcome
     with locked_article(target, task.limits) as (data, snapshot):
+        if check is not None:
+            check(data)
         document = parse(data, path=path, limits=task.limits)
         outcome = edit(document, place)
         if outcome.data is not None:
@@ -189,7 +200,7 @@ def _seal(task: Task, path: str) -> Result:
             place=place,
         )
 
-    data, document, outcome = _rewrite(task, path, edit, Action.WOULD_SEAL)
+    data, document, outcome = rewrite(task, path, edit, Action.WOULD_SEAL)
     report = settle_seal(outcome.report)
     purpose = copies.cache_purpose(_SEAL, places[0])
     if outcome.data is None:
@@ -209,7 +220,7 @@ def _rotate(task: Task, path: str) -> Result:
     key = task.key
     if key is None:
         raise UsageError("rotate needs the key to re-seal with")
-    _, _, outcome = _rewrite(
+    _, _, outcome = rewrite(
         task,
         path,
         lambda document, place: rotate_document(
@@ -230,7 +241,7 @@ def _rotate(task: Task, path: str) -> Result:
 def _restore(task: Task, path: str) -> Result:
     from .articles import restore_document
 
-    _, _, outcome = _rewrite(
+    _, _, outcome = rewrite(
         task, path, lambda document, _place: restore_document(document, task.keyring, limits=task.limits), None
     )
     return Result(outcome.report)
