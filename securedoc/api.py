@@ -353,11 +353,13 @@ class RunOptions:
             cache=self.cache,
             no_cache=self.no_cache or self.command == "rotate",  # rotate verifies every article in full
             policy=self.policy,
+            bind_path=self.bind_path,
         )
 
     def binds_paths(self) -> bool:
-        """Whether each seal names its article's path (``--bind-path``, else ``bind_path:``)."""
-        return self.bind_path if self.bind_path is not None else bool(self.config.bind_path)
+        """Whether each seal names its article's path (``--bind-path``, else ``bind_path:``; see
+        :func:`securedoc.settings.resolve`)."""
+        return self.settings().bind_path
 
     def markdown_extensions(self) -> tuple[str, ...]:
         """The file extensions this run checks (lower case, no dot)."""
@@ -397,7 +399,7 @@ def _cache_settings(options: RunOptions, settings: Settings) -> dict[str, Any]:
     from .rules import RULES_VERSION
 
     result: dict[str, Any] = {"securedoc": __version__, "rules": RULES_VERSION, "purpose": options.command}
-    if options.binds_paths():
+    if settings.bind_path:
         result["bind_path"] = True  # the place is in each tag's purpose too (securedoc.copies)
     if options.command == "verify":
         policy = settings.policy
@@ -485,7 +487,7 @@ class Run:
         roots = tuple(
             os.path.realpath(p if os.path.isdir(p) else os.path.dirname(os.path.abspath(p))) for p in options.paths
         )
-        bind_root = str(copies.project_root(config.root)) if options.binds_paths() else None
+        bind_root = str(copies.project_root(config.root)) if settings.bind_path else None
         task = Task(
             command=options.command,
             keyring=options.keyring,

@@ -557,7 +557,6 @@ def seal(
         )
     if legacy and not quiet:
         _warn("--legacy writes unauthenticated AES-CBC seals: they cannot prove an article was not changed")
-    binds = bind_path if bind_path is not None else bool(config.bind_path)
     options = api.RunOptions(
         command="seal",
         paths=paths,
@@ -573,9 +572,10 @@ def seal(
         cache=cache_dir,
         follow_symlinks=follow_symlinks,
         debug=env_flag(_DEBUG_ENV),
-        bind_path=binds,
+        bind_path=bind_path,
     )
     settings = options.settings()
+    binds = settings.bind_path
     all_hidden = settings.hide
     if key.signing and (all_hidden or encrypt_key):
         ring.hidden_key(encrypt_key)  # a signed seal encrypts hidden fields: know with which key, or stop now
@@ -802,7 +802,7 @@ def rotate(
         unsealed=unsealed,  # type: ignore[arg-type]
         legacy_policy=legacy_policy,  # type: ignore[arg-type]
         unbound=unbound,  # type: ignore[arg-type]
-        bind_path=trusted.bind_path,
+        bind_path=bind_path,
     )
     ctx.exit(_execute(options, fmt, quiet, verbose, progress, trusted))
 

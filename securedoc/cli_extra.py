@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from .cli import _echo, _keyring, _resolve, _warn, cli, complete_kid, key_options
+from .settings import resolve as resolve_settings
 
 __all__ = ["edit", "git_setup", "git_textconv"]
 
@@ -49,7 +50,7 @@ def edit(
     from .edit import edit_file  # subprocess, tempfile: only for `securedoc edit`
 
     place = None
-    if config.bind_path:
+    if resolve_settings(config).bind_path:
         from . import copies
 
         place = copies.place_of(path, str(copies.project_root(config.root)))

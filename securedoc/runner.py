@@ -114,7 +114,7 @@ def verify_setup(
         changed=changed,
         debug=env_flag(DEBUG_ENV),
         full=full,
-        bind_path=trusted.bind_path,
+        bind_path=bind_path,
     )
     return VerifySetup(trusted, tuple(warnings), options)
 

@@ -32,6 +32,7 @@ class Settings:
     hide: tuple[str, ...]  # seal: fields moved into the seal (the configuration's, then the caller's)
     jobs: int | None  # None: chosen by the size of the run
     cache: Path | None  # the verification cache folder, None: no cache
+    bind_path: bool  # each seal names its article's path relative to the project root (securedoc.copies)
 
 
 def _ci(environ: Mapping[str, str]) -> bool:
@@ -50,11 +51,13 @@ def resolve(
     cache: Path | None = None,
     no_cache: bool = False,
     policy: Policy | None = None,
+    bind_path: bool | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> Settings:
     """Merge the caller's values (None or empty: not given) over ``config`` over the defaults.
 
-    ``hide`` adds to the configuration's ``hide`` (it never removes a field from it). ``policy``,
+    ``hide`` adds to the configuration's ``hide`` (it never removes a field from it); ``bind_path``
+    (True or False) wins over the configuration's, which is off when not said. ``policy``,
     when given, is taken whole (a Python caller that built its own); otherwise it is made from
     ``legacy``/``unbound`` over the configuration, the environment's defaults, and
     ``config.binding``."""
@@ -74,4 +77,5 @@ def resolve(
         hide=tuple(dict.fromkeys((*config.hide, *hide))),
         jobs=jobs or config.jobs,
         cache=None if no_cache else cache if cache is not None else config.cache,
+        bind_path=bind_path if bind_path is not None else bool(config.bind_path),
     )

@@ -72,8 +72,7 @@ class Resolved:
     rev: str | None = None
     differences: tuple[Difference, ...] = ()
     # The policies (legacy, unbound, unsealed...) are merged from ``config`` and the command line by
-    # securedoc.settings.resolve, for the command line and the Python API alike.
-    bind_path: bool = False  # each seal must name its article's path (securedoc.copies)
+    # securedoc.settings.resolve, for the command line and the Python API alike (bind_path too).
 
 
 def _nonempty(name: str, environ: Mapping[str, str]) -> bool:
@@ -264,7 +263,6 @@ def resolve(
         keys=keys,
         rev=trust,
         differences=differences,
-        bind_path=given["bind_path"] if given.get("bind_path") is not None else bool(config.bind_path),
     )
 
 

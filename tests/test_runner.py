@@ -23,13 +23,13 @@ def test_verify_setup_is_the_verify_commands_setup(project: Path, key: Key, monk
     options = setup.options
     assert options.command == "verify" and options.paths == ("content",)
     assert [k.kid for k in setup.keyring] == [key.kid]
-    assert options.bind_path is True and setup.trusted.bind_path is True  # from securedoc.yaml
+    settings = options.settings()
+    assert options.bind_path is None and settings.bind_path is True  # not given: securedoc.yaml's
     assert "drafts" in options.config.exclude  # the command line's --exclude applied to the configuration
     assert (options.legacy_policy, options.full, options.jobs) == ("accept", True, 3)
-    settings = options.settings()
     assert settings.unsealed == "warn" and settings.policy.legacy == "accept"
     # the command line's --no-bind-path wins over the file
-    assert runner.verify_setup(["content"], bind_path=False).options.bind_path is False
+    assert runner.verify_setup(["content"], bind_path=False).options.settings().bind_path is False
 
 
 def test_both_front_doors_use_it(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:

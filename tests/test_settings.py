@@ -48,6 +48,25 @@ def test_precedence_defaults_config_environment_command_line() -> None:
     assert resolve(Config(binding=binding)).policy.binding == binding
     own = Policy(legacy="accept")
     assert resolve(Config(legacy="refuse"), policy=own).policy is own  # a caller's whole policy is kept
+    # bind_path: off by default, the file's, the command line's (either way) over it
+    assert resolve(Config()).bind_path is False
+    assert resolve(Config(bind_path=True)).bind_path is True
+    assert resolve(Config(bind_path=True), bind_path=False).bind_path is False
+    assert resolve(Config(bind_path=False), bind_path=True).bind_path is True
+    assert resolve(Config(), bind_path=True, environ={"CI": "true"}).bind_path is True
+
+
+def test_a_python_run_binds_paths_as_the_command_line_does(tmp_path: Path) -> None:
+    """bind_path is resolved once, in settings.resolve, for the command line and Python callers."""
+    (tmp_path / "a.md").write_bytes(article("title: Hello\n"))
+    bound = Config(bind_path=True, root=tmp_path)
+    options = api.RunOptions("seal", [str(tmp_path)], RING, config=bound, key=KEY, jobs=1)
+    assert options.settings().bind_path and options.binds_paths()
+    (sealed,) = list(api.run(options))
+    assert sealed.action is Action.SEALED
+    assert api.open_file(tmp_path / "a.md", RING).payload.path == "a.md"  # type: ignore[union-attr]
+    off = api.RunOptions("verify", [str(tmp_path)], RING, config=bound, bind_path=False, jobs=1)
+    assert not off.settings().bind_path
 
 
 def test_run_options_are_immutable_and_results_come_back_on_the_run(tmp_path: Path) -> None:
