@@ -242,6 +242,8 @@ class GithubRenderer(Renderer):
                 elif diff.change == "path":
                     title = "securedoc: moved or copied"
                 self._emit(level, r.path, diff.line, title, _describe_diff(diff) + (f" ({r.hint})" if r.hint else ""))
+            if not r.fields:  # seal over a seal that did not verify: the report says what it replaced
+                self._emit(level, r.path, r.line, f"securedoc: {r.action or 'mismatch'}", r.message)
         elif r.status is Status.ERROR:
             self._emit(
                 "error",

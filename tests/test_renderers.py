@@ -92,3 +92,20 @@ def test_exact_output(archive: Path, run: str, fmt: str) -> None:
         golden.parent.mkdir(parents=True, exist_ok=True)
         golden.write_text(got, encoding="utf-8")
     assert got == golden.read_text(encoding="utf-8")
+
+
+def test_github_says_what_seal_replaced_as_text_and_json_do(archive: Path) -> None:
+    """A seal (or seal --dry-run) over a seal that did not verify: text and JSON name the file and
+    what changed; GitHub annotates it too (it used to say nothing: the report has no field list)."""
+    path = Path("content/b-changed.md")
+    changed = path.read_bytes()
+    for dry in (["--dry-run"], []):
+        outputs = {}
+        for fmt in ("text", "json", "github"):
+            path.write_bytes(changed)  # a real seal replaced it: the mismatch again
+            outputs[fmt] = _run("seal", *dry, "--format", fmt, str(path))[1]
+        assert "replaced a seal that did not verify (changed since sealing: title, tags)" in outputs["text"]
+        assert "replaced a seal that did not verify (changed since sealing: title, tags)" in outputs["json"]
+        (annotation,) = [line for line in outputs["github"].splitlines() if "b-changed.md" in line]
+        assert annotation.startswith("::warning file=content/b-changed.md,line=4,title=securedoc%3A ")
+        assert annotation.endswith("::replaced a seal that did not verify (changed since sealing: title, tags)")
