@@ -813,7 +813,10 @@ def rotate_document(
         nonce=_nonce,
     )
     was = f"legacy {opened.key.kid}" if opened.form == "legacy" else opened.key.kid
-    warnings = tuple(dict.fromkeys(source_warnings + key_warnings(target, keyring)))
+    # What the old key's seal was (legacy: a weaker check vouched for it) still matters; that its
+    # key is retired and wants `securedoc rotate` does not: the seal is gone.
+    replaced = key_warnings(opened.key, keyring, legacy=policy.legacy != "accept", retired=False)
+    warnings = tuple(dict.fromkeys(replaced + key_warnings(target, keyring)))
     return Outcome(
         new_data,
         Report(

@@ -186,9 +186,11 @@ def compare(document: Document, opened: Opened) -> tuple[list[FieldDiff], list[s
     return diffs, notes
 
 
-def key_warnings(key: Key, keyring: Keyring, *, legacy: bool = True) -> list[str]:
+def key_warnings(key: Key, keyring: Keyring, *, legacy: bool = True, retired: bool = True) -> list[str]:
+    """What to say about a seal made with ``key``. ``retired=False``: not that the key is retired
+    (a seal rotate has just replaced)."""
     warnings = []
-    if keyring.role(key.kid) == "retired":
+    if retired and keyring.role(key.kid) == "retired":
         warnings.append(
             f"sealed with the retired key '{key.kid}'; run `securedoc rotate` to re-seal with the primary key"
         )

@@ -316,6 +316,9 @@ def test_rotate_re_seals_what_verifies_only() -> None:
     data = sealed(article("t: 1\n", body="b\n"), Keyring([KEY]))
     out = rotate_document(parse(data), ring, OTHER)
     assert out.report.action == "rotated" and out.data is not None
+    # k1 is retired: verify says to rotate; the rotated report does not say it again.
+    assert any("run `securedoc rotate`" in w for w in verify_document(parse(data), ring).warnings)
+    assert out.report.warnings == ()
     assert envelope.parse(seal_value(out.data)).kid == "k2"  # type: ignore[union-attr]
     assert verify_document(parse(out.data), ring).status is Status.OK
     # Already current: skipped.
@@ -333,6 +336,8 @@ def test_rotate_legacy_binds_the_same_fields_and_no_body() -> None:
     data = legacy_article(b'{"title": "T"}', fields="title: T\n")
     out = rotate_document(parse(data), ring, KEY)
     assert out.data is not None
+    # The weaker check that vouched for the legacy seal is still worth saying after the rotation.
+    assert any("unauthenticated" in w for w in out.report.warnings)
     opened = open_document(parse(out.data), ring)
     assert isinstance(opened.payload, Payload)
     assert opened.payload.field_names() == ["title"] and opened.payload.body_sha256 is None
