@@ -384,19 +384,26 @@ def _merge(chunk: list[Item], results: list[Result]) -> Iterator[Result]:
             yield next(done)
 
 
-def _crashed(chunk: list[Item], command: str) -> list[Result]:
+def _crashed(chunk: list[Item], command: str, touched: frozenset[int] = frozenset()) -> list[Result]:
+    """The reports of a chunk that killed its worker. ``touched``: the files (indexes among those
+    handled) that a dead worker had started, which seal and rotate may have written."""
+    paths = [item.path for item in chunk if item.error is None]
     return [
         Result(
             Report(
-                item.path,
+                path,
                 Status.ERROR,
                 message="a securedoc worker process died while handling this file or one next to it",
-                hint="run again with --jobs 1 to find the file; the files were left as they were",
+                hint="run again with --jobs 1 to find the file; "
+                + (
+                    "this file may have been written before the worker died (whole: writes are atomic)"
+                    if i in touched and command != "verify"
+                    else "the files were left as they were"
+                ),
                 action=Action.FAILED if command != "verify" else None,
             )
         )
-        for item in chunk
-        if item.error is None
+        for i, path in enumerate(paths)
     ]
 
 
@@ -410,6 +417,7 @@ class _Flight:
     offset: int
     future: Future[list[Result]] | None = None
     results: list[Result] | None = None
+    touched: frozenset[int] = frozenset()  # files a dead worker had started (it may have written them)
 
 
 def map_ordered(task: Task, items: Iterable[Item], *, jobs: int = 1, chunk_size: int = 16) -> Iterator[Result]:
@@ -476,7 +484,7 @@ def map_ordered(task: Task, items: Iterable[Item], *, jobs: int = 1, chunk_size:
         """Run each chunk again in a pool of one worker (``jobs`` at a time); set its results, or
         leave them None if it breaks that pool too."""
         todo = deque(suspects)
-        running: dict[Future[list[Result]], tuple[_Flight, ProcessPoolExecutor]] = {}
+        running: dict[Future[list[Result]], tuple[_Flight, ProcessPoolExecutor, frozenset[int]]] = {}
         try:
             while todo or running:
                 while todo and len(running) < jobs:
@@ -485,17 +493,20 @@ def map_ordered(task: Task, items: Iterable[Item], *, jobs: int = 1, chunk_size:
                     again = frozenset(i for i in range(n) if states[offset + i])
                     states[offset : offset + n] = bytes(n)
                     single = new_pool(1)
-                    running[single.submit(_run_chunk, flight.paths, offset, again)] = (flight, single)
+                    running[single.submit(_run_chunk, flight.paths, offset, again)] = (flight, single, again)
                 done, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in done:
-                    flight, single = running.pop(future)
+                    flight, single, again = running.pop(future)
                     try:
                         flight.results = future.result()
                     except BrokenProcessPool:
                         flight.results = None  # it kills its worker even alone: the culprit
                     single.shutdown(wait=True)
+                    if flight.results is None:
+                        started = (i for i in range(len(flight.paths)) if states[flight.offset + i])
+                        flight.touched = again.union(started)
         finally:
-            for _, single in running.values():
+            for _, single, _ in running.values():
                 single.shutdown(wait=True, cancel_futures=True)
 
     try:
@@ -527,7 +538,7 @@ def map_ordered(task: Task, items: Iterable[Item], *, jobs: int = 1, chunk_size:
                 top_up()
                 for other in flights:
                     if other.results is None:
-                        yield from _merge(other.chunk, _crashed(other.chunk, task.command))
+                        yield from _merge(other.chunk, _crashed(other.chunk, task.command, other.touched))
                     else:
                         yield from _merge(other.chunk, other.results)
                 continue

@@ -171,6 +171,10 @@ def test_a_seal_run_never_seals_a_file_twice_after_a_crash(
     results = _run_with_a_dying_worker(tmp_path, task, "06.md", waiter="02.md")
     assert [Path(r.path).name for r in results] == [f"{i:02d}.md" for i in range(20)]
     assert _died(results) == ["04.md", "05.md", "06.md", "07.md"]
+    # 04.md and 05.md were sealed before the worker died on 06.md; 07.md was never reached.
+    written = [Path(r.path).name for r in results[4:8] if "may have been written" in (r.hint or "")]
+    assert written == ["04.md", "05.md", "06.md"]
+    assert "the files were left as they were" in (results[7].hint or "")
     writes = log.read_text().split()
     assert sorted(writes) == sorted(set(writes)), writes  # no file written twice
     assert set(writes) == {f"{i:02d}.md" for i in range(20)} - {"06.md", "07.md"}
