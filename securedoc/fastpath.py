@@ -95,14 +95,16 @@ def _peek_claim(data: bytes, start: int, end: int) -> object:
     return header.get(CLAIM) if isinstance(header, dict) else None
 
 
-def _claim_matches(bound: object, data: bytes, start: int, end: int, settings: str) -> bool:
-    return (
+def _bound_digest(bound: object, settings: str) -> object:
+    """The digest a claim names, if it names this rules version and these settings, else None."""
+    if (
         isinstance(bound, dict)
         and type(bound.get("r")) is int
         and bound.get("r") == RULES_VERSION
         and bound.get("s") == settings
-        and bound.get("h") == digest(data, start, end)
-    )
+    ):
+        return bound.get("h")
+    return None
 
 
 def verify_bytes(
@@ -125,8 +127,13 @@ def verify_bytes(
     if span is None:
         return None
     start, end = span
-    # A changed file fails here, cheaply: only the header segment is decoded before the digest.
-    if not _claim_matches(_peek_claim(data, start, end), data, start, end, settings):
+    # A changed file fails here, cheaply: only the header segment is decoded before the digest,
+    # and the file is hashed (once) only for a claim of these rules and settings.
+    bound = _bound_digest(_peek_claim(data, start, end), settings)
+    if bound is None:
+        return None
+    hashed = digest(data, start, end)
+    if bound != hashed:
         return None
     try:
         seal = envelope.parse(data[start:end].decode("ascii"))
@@ -134,7 +141,7 @@ def verify_bytes(
         return None
     if not isinstance(seal, envelope.JweSeal | envelope.JwsSeal):
         return None
-    if not _claim_matches(seal.header.get(CLAIM), data, start, end, settings):
+    if _bound_digest(seal.header.get(CLAIM), settings) != hashed:
         return None
     # Decrypting (a JWE) or checking the signature (a JWS) authenticates the header, and with it the
     # claim: only a key holder's seal (for a JWS, the private key's) can say that these bytes passed.
