@@ -25,6 +25,21 @@ def _deselect(*tests: str) -> list[str]:
     return [arg for test in tests for arg in ("--deselect", test)]
 
 
+# Slow in a mutation run (a survivor runs every selected test that calls the mutated function, each of
+# these 10-50 s on the shared machine), and about sealing, opening or comparing the two paths over
+# many generated articles rather than about one module's answers. Left out of the verify, payload
+# and fastpath runs, whose functions nearly every test calls; docs/testing.md says so.
+_SLOW = _deselect(
+    "tests/test_seal_verify.py::test_open_after_seal_returns_the_payload",
+    "tests/test_seal_verify.py::test_seal_twice_equals_seal_once",
+    "tests/test_seal_verify.py::test_hide_then_restore_gives_back_the_same_bytes",
+    "tests/test_fastpath.py::test_benchmark_articles_fast_equals_full",
+    "tests/test_fastpath.py::test_every_policy_fast_equals_full",
+    "tests/test_toml.py::test_hide_then_restore_gives_back_the_same_bytes",
+    "tests/test_toml.py::test_seal_changes_nothing_but_one_line_and_verifies",
+    "tests/test_mutation_kills.py::test_the_production_proof_writes_what_the_full_check_writes",
+)
+
 # The tests of each module that run in this process (a child process never sees a mutant).
 SELECTION: dict[str, list[str]] = {
     "crypto": [
@@ -55,6 +70,7 @@ SELECTION: dict[str, list[str]] = {
         "tests/test_jose_interop.py",
         "tests/test_mutation_kills.py",
         "tests/test_mutants_mB.py",
+        *_SLOW,
     ],
     "verify": [
         "tests/test_mutants_mB.py",
@@ -65,19 +81,8 @@ SELECTION: dict[str, list[str]] = {
         "tests/test_signed.py",
         "tests/test_toml.py",
         "tests/test_mutation_kills.py",
-        # Slow in a mutation run (a survivor runs every test that calls verify, each 10-50 s on the
-        # shared machine), and about sealing, opening or the fast path rather than verify's verdicts:
-        *_deselect(
-            "tests/test_seal_verify.py::test_open_after_seal_returns_the_payload",
-            "tests/test_seal_verify.py::test_seal_twice_equals_seal_once",
-            "tests/test_seal_verify.py::test_hide_then_restore_gives_back_the_same_bytes",
-            "tests/test_fastpath.py::test_benchmark_articles_fast_equals_full",
-            "tests/test_fastpath.py::test_every_policy_fast_equals_full",
-            "tests/test_fastpath.py::test_toml_articles_fast_equals_full",
-            "tests/test_toml.py::test_hide_then_restore_gives_back_the_same_bytes",
-            "tests/test_toml.py::test_seal_changes_nothing_but_one_line_and_verifies",
-            "tests/test_mutation_kills.py::test_the_production_proof_writes_what_the_full_check_writes",
-        ),
+        *_SLOW,
+        *_deselect("tests/test_fastpath.py::test_toml_articles_fast_equals_full"),
     ],
     "cache": ["tests/test_cache.py", "tests/test_signed.py", "tests/test_mutation_kills.py"],
     "fileio": ["tests/test_fileio.py", "tests/test_crash.py", "tests/test_batch.py", "tests/test_mutation_kills.py"],
@@ -120,6 +125,7 @@ SELECTION: dict[str, list[str]] = {
         "tests/test_signed.py",
         "tests/test_mutation_kills.py",
         "tests/test_mutants_mB.py",
+        *_SLOW,
     ],
 }
 

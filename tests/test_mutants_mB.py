@@ -303,6 +303,19 @@ def test_a_legacy_seal_cannot_vouch_for_a_disputed_spelling() -> None:
     assert verify_document(parse(fine.replace(b"Body text.", b"a\rb")), Keyring([LEGACY])).status is Status.OK
 
 
+def test_a_disputed_spelling_is_found_after_a_missing_field() -> None:
+    """The spelling check looks at every sealed field the article still has, not only up to the
+    first one it lacks."""
+    for data, ring, form in (
+        (legacy_article(b'{"gone": 1, "draft": true}', "draft: yes\n"), Keyring([LEGACY]), "legacy"),
+        (format_1_payload(b'{"v": 1, "fields": {"gone": 1, "draft": true}}', "draft: yes\n"), RING, "format-1"),
+    ):
+        report = verify_document(parse(data), ring)
+        assert report.status is Status.ERROR and report.line == 2, report
+        assert report.message.startswith("field 'draft': 'yes' is a boolean for YAML 1.1 readers")
+        assert f"a {form} seal holds values, not spellings" in report.message
+
+
 # -- format-1 seals: what they cannot show ----------------------------------------------------------
 
 
@@ -585,3 +598,17 @@ def test_the_first_seal_line_counts_and_a_seal_string_ends_at_its_quote() -> Non
     assert fastpath.locate(b'---\nsecured: "abc\n---\n') is None
     assert fastpath.locate(b"---\nsecured: abc\n---\n") is None
     assert fastpath.locate(b'---\n secured: "abc"\n---\n') is None
+
+
+def test_the_fast_path_applies_the_key_rules_and_policy_it_is_given() -> None:
+    data = sealed(article("t: 1\n"), Keyring([DEMO]))
+    ring = Keyring([DEMO])
+    refused = _fast(data, ring, path="a.md", policy=Policy(demo="error"))
+    assert refused is not None and refused.status is Status.ERROR
+    assert refused == verify_document(parse(data, path="a.md"), ring, policy=Policy(demo="error"))
+    warned = _fast(data, ring)
+    assert warned is not None and warned.status is Status.OK and len(warned.warnings) == 1
+    retired_ring = Keyring([KEY, OTHER], primary="k2", retired=["k1"])
+    retired = _fast(sealed(article("t: 1\n")), retired_ring, retired="error")
+    assert retired is not None and retired.status is Status.ERROR
+    assert retired.message == "sealed with the retired key 'k1'"
