@@ -15,7 +15,7 @@ import pytest
 from conftest import KEY_BYTES, LEGACY_BYTES, OTHER_BYTES, article
 
 from securedoc import b64url, crypto, envelope, fastpath
-from securedoc.articles import seal_document
+from securedoc.articles import rotate_document, seal_document
 from securedoc.document import DEFAULT_LIMITS, body_digest, parse
 from securedoc.errors import PayloadError
 from securedoc.keys import Key, Keyring
@@ -50,6 +50,7 @@ NOT_SYNTAX = 'the payload\'s syntax is not "toml" (YAML is written by leaving it
 BARE_NUMBER = "the payload holds a bare number that is not an integer (floats are tagged)"
 RETIRED_WARNING = "sealed with the retired key 'k1'; run `securedoc rotate` to re-seal with the primary key"
 LEGACY_WARNING = "the legacy AES-CBC form is unauthenticated: this check is weaker than a current seal's"
+FAST_SETTINGS = fastpath.settings_for(DEFAULT_LIMITS)
 MISMATCH_HINT = "if the change is intended, run `securedoc seal` to seal the article again"
 
 
@@ -205,6 +206,42 @@ def test_a_seal_bound_to_another_place_names_both_paths() -> None:
     assert unplaced.status is Status.MISMATCH and unplaced.message.startswith(
         "the seal does not name the article's path (bind_path is on)"
     )
+
+
+def test_a_rotation_over_unbound_fields_notes_them_and_writes_no_fast_path_claim() -> None:
+    """rotate carries verify's notes over, and a seal made while something was noted carries no
+    fast-path claim: the fast path must never vouch for a visible field that is not bound."""
+    ring = Keyring([KEY, OTHER])
+    loose = sealed(article("title: T\n")).replace(b"title: T\n", b"title: T\nx: 1\n")
+    back = sealed(article("title: T\nsecret: s\n"), hide=["secret"]).replace(b"title: T\n", b"title: T\nsecret: s\n")
+    for data, note in (
+        (loose, "visible field(s) not covered by the seal: x"),
+        (back, "hidden field(s) visible again, not covered by the seal: secret (run `securedoc seal` to bind them)"),
+    ):
+        out = rotate_document(parse(data), ring, OTHER, policy=Policy(unbound="ignore"))
+        assert out.data is not None and out.report.notes == (note,)
+        header = envelope.parse(seal_of(out.data)).header  # type: ignore[union-attr]
+        assert fastpath.CLAIM not in header
+        assert fastpath.verify_bytes(out.data, ring, settings=FAST_SETTINGS, limits=DEFAULT_LIMITS) is None
+        assert verify_document(parse(out.data), ring).status is Status.MISMATCH
+    clean = rotate_document(parse(sealed(article("title: T\n"))), ring, OTHER, policy=Policy(unbound="ignore"))
+    assert clean.data is not None and clean.report.notes == ()
+    assert fastpath.CLAIM in envelope.parse(seal_of(clean.data)).header  # type: ignore[union-attr]
+
+
+def seal_of(data: bytes) -> str:
+    entry = parse(data).seal_entry
+    assert entry is not None and isinstance(entry.value, str)
+    return entry.value
+
+
+def test_a_field_with_a_key_that_is_not_a_string_is_named_by_its_canonical_text() -> None:
+    data = sealed(article("1: one\ntitle: T\n"))
+    report = verify_document(parse(data.replace(b"1: one", b"1: two")), RING)
+    assert report.status is Status.MISMATCH and report.message == "changed since sealing: 1"
+    assert [(d.name, d.line, d.sealed, d.visible) for d in report.fields] == [("1", 2, "one", "two")]
+    gone = verify_document(parse(data.replace(b"1: one\n", b"")), RING)
+    assert [(d.name, d.change) for d in gone.fields] == [("1", "missing")]
 
 
 # -- keys: retired, demo, legacy --------------------------------------------------------------------
@@ -525,8 +562,6 @@ def test_legacy_plaintexts() -> None:
 
 
 # -- fastpath: the byte fast path vouches only for the bytes that were sealed -----------------------
-
-FAST_SETTINGS = fastpath.settings_for(DEFAULT_LIMITS)
 
 
 def _fast(data: bytes, ring: Keyring = RING, **kwargs: object) -> Report | None:
