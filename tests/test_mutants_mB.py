@@ -169,6 +169,8 @@ def test_unbound_fields_with_warn_name_path_line_and_field() -> None:
     report = verify_document(parse(data, path="p/a.md"), RING, policy=Policy(unbound="warn"))
     assert report.status is Status.OK and report.notes == ()
     assert report.warnings == ("p/a.md:3: 'x' is not bound by the seal", "p/a.md:4: 'y' is not bound by the seal")
+    failed = verify_document(parse(data, path="p/a.md"), RING)
+    assert failed.status is Status.MISMATCH and failed.message == "not bound by the seal: x, y"
 
 
 def test_the_binding_decides_which_visible_fields_must_be_bound() -> None:
