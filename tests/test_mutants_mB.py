@@ -271,8 +271,10 @@ def test_a_demo_key_warns_and_is_refused_when_asked() -> None:
     report = verify_document(parse(data), ring)
     assert report.status is Status.OK
     assert report.warnings == ("sealed with the public demo key 'demo-2026': anyone can make this seal",)
-    refused = verify_document(parse(data.replace(b"t: 1", b"t: 2")), ring, policy=Policy(demo="error"))
+    refused = verify_document(parse(data.replace(b"t: 1", b"t: 2"), path="a.md"), ring, policy=Policy(demo="error"))
     assert refused.status is Status.ERROR
+    assert (refused.path, refused.line, refused.kid, refused.form) == ("a.md", 3, "demo-2026", "jwe")
+    assert refused.warnings == report.warnings
     assert refused.message == (
         "sealed with the public demo key 'demo-2026': anyone can make this seal, so in CI it proves nothing"
     )
