@@ -255,8 +255,9 @@ def test_a_retired_key_warns_or_fails_in_exact_words() -> None:
     report = verify_document(parse(data), ring)
     assert report.status is Status.OK and report.message == "seal matches"
     assert report.warnings == (RETIRED_WARNING,)
-    report = verify_document(parse(data), ring, retired="error")
+    report = verify_document(parse(data, path="a.md"), ring, retired="error")
     assert report.status is Status.ERROR and report.message == "sealed with the retired key 'k1'"
+    assert report.path == "a.md" and report.warnings == (RETIRED_WARNING,)
     assert report.hint == "run `securedoc rotate` to re-seal with the primary key"
     assert (report.kid, report.form, report.line) == ("k1", "jwe", 3)
     # retired="error" only concerns retired keys; a mismatch stays a mismatch.
