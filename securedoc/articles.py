@@ -389,7 +389,15 @@ def _hide_spans(document: Document, names: list[str], limits: Limits) -> dict[st
                 line=entry.line,
             )
         previous = _previous_entry(document, name)
-        start = document.entry_region(previous)[1] if previous is not None and not previous.merged else 0
+        if previous is not None and previous.merged:
+            # Its text would start at the top of the front matter and take the merge along.
+            raise UsageError(
+                f"'{name}' comes right after a << merge key, which securedoc cannot move: it cannot be hidden",
+                path=document.path,
+                line=entry.line,
+                hint=f"move '{name}' above the << line, then hide it",
+            )
+        start = document.entry_region(previous)[1] if previous is not None else 0
         start = max(start, floor)
         end = document.entry_region(entry)[1]
         spans[name] = (start, end)

@@ -338,6 +338,16 @@ REFUSALS: dict[str, tuple[Callable[[], object], tuple[object, ...]]] = {
         lambda: seal_document(doc(article("base: &b\n  x: 1\n<<: *b\n")), RING, hide=["x"]),
         (UsageError, "'x' comes from a << merge; it has no text of its own to hide", "a.md", 4, None),
     ),
+    "hide a field right after a merge": (
+        lambda: seal_document(doc(article("base: &b\n  x: 1\n<<: *b\nc: 2\nd: 3\n")), RING, hide=["d", "c"]),
+        (
+            UsageError,
+            "'c' comes right after a << merge key, which securedoc cannot move: it cannot be hidden",
+            "a.md",
+            5,
+            "move 'c' above the << line, then hide it",
+        ),
+    ),
     "hide with legacy": (
         lambda: seal_document(doc(PLAIN), WITH_LEGACY, legacy=True, hide=["heat"]),
         (
