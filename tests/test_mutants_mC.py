@@ -138,7 +138,7 @@ SEAL_CASES: dict[str, tuple[Callable[[], Outcome], tuple[object, ...]]] = {
         (False, "a.md", Status.OK, Action.UNCHANGED, "already sealed", 3, "k1", "jwe", (), (), None),
     ),
     "hide, named twice, with one hidden before": (
-        lambda: seal_document(doc(sealed(THREE, hide=["z"])), RING, hide=["heat", "z", "heat"]),
+        lambda: seal_document(doc(sealed(THREE, hide=["z"])), RING, hide=["z", "heat", "heat"]),
         (True, "a.md", Status.OK, Action.SEALED, "hid heat", 4, "k1", "jwe", (), ("hidden: heat",), None),
     ),
     "path bound": (
@@ -919,3 +919,16 @@ def test_the_proven_seal_line_still_opens_the_new_seal(monkeypatch: pytest.Monke
             seal_document(doc(before), RING, force=True)
         assert caught.value.message == "the new seal does not open; nothing was written"
         assert caught.value.path == "a.md"
+
+
+def test_a_seal_made_with_the_defaults_carries_the_fast_path_claim() -> None:
+    """verify's fast path (issue 11) needs the claim: seal_document makes it unless told not to."""
+    from securedoc import envelope, fastpath
+
+    def header(data: bytes | None) -> dict[str, Any]:
+        assert data is not None
+        return envelope.parse(parse(data).seal_entry.value).header  # type: ignore[union-attr,no-any-return]
+
+    assert fastpath.CLAIM in header(seal_document(doc(PLAIN), RING).data)
+    assert fastpath.CLAIM in header(rotate_document(doc(SEALED), BOTH, OTHER).data)
+    assert fastpath.CLAIM not in header(seal_document(doc(PLAIN), RING, fast=False).data)
