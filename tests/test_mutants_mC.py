@@ -536,6 +536,20 @@ ROTATE_CASES: dict[str, tuple[Callable[[], Outcome], tuple[object, ...]]] = {
         lambda: rotate_document(doc(SIGNED_HIDDEN), Keyring([SIGNER, KEY]), KEY),
         (True, "a.md", Status.OK, Action.ROTATED, "re-sealed with 'k1' (was sg)", 3, "k1", "jwe", (), (), None),
     ),
+    "a current seal, legacy refused": (
+        lambda: rotate_document(doc(SEALED), BOTH, OTHER, policy=Policy(legacy="refuse")),
+        (True, "a.md", Status.OK, Action.ROTATED, "re-sealed with 'k2' (was k1)", 4, "k2", "jwe", (), (), None),
+    ),
+    "path not bound, and a field changed": (
+        lambda: rotate_document(doc(SEALED.replace(b"heat: 3", b"heat: 4")), BOTH, OTHER, place="a.md"),
+        (
+            False, "a.md", Status.MISMATCH, Action.REFUSED,
+            "does not verify (the seal does not name the article's path (bind_path is on), so it could be a copy "
+            "or a move; if a.md is where it belongs, seal it again there (`securedoc seal`); changed since "
+            "sealing: heat); not rotated",
+            4, "k1", "jwe", (), (), "check the change; if it is intended, `securedoc seal` it, then rotate",
+        ),
+    ),
     "to a signing key": (
         lambda: rotate_document(doc(sealed(PLAIN, hide=["heat"])), Keyring([KEY, SIGNER]), SIGNER),
         (True, "a.md", Status.OK, Action.ROTATED, "re-sealed with 'sg' (was k1)", 3, "sg", "jws", (), (), None),
