@@ -171,6 +171,8 @@ def test_unbound_fields_with_warn_name_path_line_and_field() -> None:
     assert report.warnings == ("p/a.md:3: 'x' is not bound by the seal", "p/a.md:4: 'y' is not bound by the seal")
     failed = verify_document(parse(data, path="p/a.md"), RING)
     assert failed.status is Status.MISMATCH and failed.message == "not bound by the seal: x, y"
+    noted = verify_document(parse(data, path="p/a.md"), RING, policy=Policy(unbound="ignore"))
+    assert noted.status is Status.OK and noted.notes == ("visible field(s) not covered by the seal: x, y",)
 
 
 def test_the_binding_decides_which_visible_fields_must_be_bound() -> None:
