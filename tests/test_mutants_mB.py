@@ -449,6 +449,9 @@ def _refusal(data: bytes) -> PayloadError:
         (b'{"v":2,', "the payload is not JSON (Expecting property name enclosed in double quotes at character 7)"),
         (b'"text"', "the payload is not a JSON object"),
         (b'{"v":2,"fields":{},"v":2}', "the payload names 'v' twice"),
+        (b'{"fields":{},"v":2,"v":2}', "the payload names 'v' twice"),
+        (b'{"v":2,"fields":{"a":{"$":"nope","v":1}}}', "the payload holds a malformed tagged value"),
+        (b"[" * 100000 + b"]" * 100000, "the payload nests too deeply"),
         (b'{"v":2.0,"fields":{}}', BARE_NUMBER),
         (b'{"v":2,"fields":{"a":Infinity}}', BARE_NUMBER),
         (b'{"v":0,"fields":{}}', "the payload has no valid format version"),
@@ -558,7 +561,9 @@ def test_bound_fields_leave_out_the_seal_and_hidden_fields() -> None:
 
 
 def test_legacy_plaintexts() -> None:
-    assert decode_legacy(b'{"a": 1, "b": [true, null]}').fields == {"a": 1, "b": [True, None]}
+    fields = decode_legacy(b'{"a": 1, "b": [true, null]}')
+    assert fields.fields == {"a": 1, "b": [True, None]}
+    assert fields.plaintext == b'{"a": 1, "b": [true, null]}'  # `open --format json` shows it
     for opaque in (b"[1, 2]", b'"text"', b"\xff", b"{", b"[" * 100000):
         legacy = decode_legacy(opaque)
         assert legacy.fields is None and legacy.plaintext == opaque
