@@ -233,6 +233,22 @@ def test_a_rotation_over_unbound_fields_notes_them_and_writes_no_fast_path_claim
     assert fastpath.CLAIM in envelope.parse(seal_of(clean.data)).header  # type: ignore[union-attr]
 
 
+def test_a_rotated_legacy_seal_notes_the_fields_it_does_not_bind() -> None:
+    """A legacy seal over fields the configuration leaves out: rotate says so, and the new seal
+    carries no fast-path claim (the next verify, under another binding, must take the full path)."""
+    ring = Keyring([KEY, LEGACY])
+    data = legacy_article(b'{"title": "T"}', "title: T\nx: 1\n")
+    out = rotate_document(parse(data), ring, KEY, policy=Policy(binding=Binding(exclude=("x",))))
+    assert out.data is not None and out.report.notes == ("visible field(s) not covered by the seal: x",)
+    assert fastpath.CLAIM not in envelope.parse(seal_of(out.data)).header  # type: ignore[union-attr]
+    assert fastpath.verify_bytes(out.data, ring, settings=FAST_SETTINGS, limits=DEFAULT_LIMITS) is None
+    assert verify_document(parse(out.data), ring).status is Status.MISMATCH
+    every = legacy_article(b'{"title": "T", "x": 1}', "title: T\nx: 1\n")
+    out = rotate_document(parse(every), ring, KEY)
+    assert out.data is not None and out.report.notes == ()
+    assert fastpath.CLAIM in envelope.parse(seal_of(out.data)).header  # type: ignore[union-attr]
+
+
 def seal_of(data: bytes) -> str:
     entry = parse(data).seal_entry
     assert entry is not None and isinstance(entry.value, str)
