@@ -554,6 +554,13 @@ def test_the_canonical_bytes_of_every_member() -> None:
     assert encode(Payload(fields={})) == b'{"fields":{},"v":2}'
 
 
+def test_a_lone_surrogate_in_a_field_is_refused_with_what_to_do() -> None:
+    with pytest.raises(PayloadError) as caught:
+        encode(Payload(fields={"t": ("t", "a\ud800b")}))
+    assert caught.value.message == "a field holds text that is not valid Unicode (a lone surrogate from a \\u escape)"
+    assert caught.value.hint == "fix the escape sequence in the front matter"
+
+
 def test_a_field_named_like_the_tag_is_bound_in_a_tagged_map() -> None:
     doc = parse(b'---\n"$": map\nv: 1\n---\n')
     payload = build(doc, Binding(body=False))
