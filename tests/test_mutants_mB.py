@@ -216,11 +216,12 @@ def test_a_rotation_over_unbound_fields_notes_them_and_writes_no_fast_path_claim
     """rotate carries verify's notes over, and a seal made while something was noted carries no
     fast-path claim: the fast path must never vouch for a visible field that is not bound."""
     ring = Keyring([KEY, OTHER])
-    loose = sealed(article("title: T\n")).replace(b"title: T\n", b"title: T\nx: 1\n")
-    back = sealed(article("title: T\nsecret: s\n"), hide=["secret"]).replace(b"title: T\n", b"title: T\nsecret: s\n")
+    loose = sealed(article("title: T\n")).replace(b"title: T\n", b"title: T\nx: 1\ny: 2\n")
+    back = sealed(article("title: T\na: s\nb: t\n"), hide=["a", "b"])
+    back = back.replace(b"title: T\n", b"title: T\na: s\nb: t\n")
     for data, note in (
-        (loose, "visible field(s) not covered by the seal: x"),
-        (back, "hidden field(s) visible again, not covered by the seal: secret (run `securedoc seal` to bind them)"),
+        (loose, "visible field(s) not covered by the seal: x, y"),
+        (back, "hidden field(s) visible again, not covered by the seal: a, b (run `securedoc seal` to bind them)"),
     ):
         out = rotate_document(parse(data), ring, OTHER, policy=Policy(unbound="ignore"))
         assert out.data is not None and out.report.notes == (note,)
