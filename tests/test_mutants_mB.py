@@ -397,6 +397,8 @@ def test_a_format_1_seal_cannot_vouch_for_a_lone_cr_in_the_body() -> None:
         "does not; a format-1 seal read it as a line break, so it cannot show what was sealed"
     )
     assert report.hint == SPELLING_HINT
+    blank_first = verify_document(parse(format_1("title: T\n", body="\nc\rd\n")), RING)
+    assert blank_first.status is Status.ERROR and blank_first.line == 6  # the body from line 5: (empty), c\rd
     crlf = verify_document(parse(format_1("title: T\n", body="a\r\nb\r\n")), RING)
     assert crlf.status is Status.OK  # CRLF is one line break for every reader
     unbound_body = verify_document(parse(format_1("title: T\n", body="c\rd\n", bind_body=False)), RING)
