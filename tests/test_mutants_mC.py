@@ -946,3 +946,23 @@ def test_a_seal_made_with_the_defaults_carries_the_fast_path_claim() -> None:
     assert fastpath.CLAIM in header(seal_document(doc(PLAIN), RING).data)
     assert fastpath.CLAIM in header(rotate_document(doc(SEALED), BOTH, OTHER).data)
     assert fastpath.CLAIM not in header(seal_document(doc(PLAIN), RING, fast=False).data)
+
+
+@pytest.mark.parametrize("hide", [(), ("heat",)], ids=["seal", "hide"])
+def test_a_seal_that_does_not_vouch_for_the_article_is_never_written(
+    monkeypatch: pytest.MonkeyPatch, hide: tuple[str, ...]
+) -> None:
+    """The re-parse check opens the new seal and compares it with the new bytes: a payload built
+    from other values (a bug in building it) is refused, naming every field it gets wrong."""
+    _mode(monkeypatch, "full")
+    real = articles.build
+
+    def from_other_values(document: Document, *args: Any) -> Any:
+        changed = document.data.replace(b"title: Hi", b"title: Ho").replace(b"z: 9", b"z: 8")
+        return real(parse(changed), *args)
+
+    monkeypatch.setattr(articles, "build", from_other_values)
+    with pytest.raises(articles.InternalCheckFailed) as caught:
+        seal_document(doc(THREE), RING, hide=hide)
+    assert caught.value.message == "the new seal does not verify (title, z); nothing was written"
+    assert caught.value.path == "a.md"
