@@ -646,6 +646,13 @@ def test_of_several_legacy_keys_the_one_that_gives_fields_opens_the_seal() -> No
     for ring in (Keyring([CBC, CBC2]), Keyring([CBC2, CBC])):
         opened = sealing.open_seal(envelope.parse(text), ring)
         assert (opened.key, opened.plaintext, opened.checkable) == (CBC2, words, False)
+    # a key that fails with a padding error is passed over, wherever it stands in the keyring
+    for _ in range(1000):
+        seal = envelope.parse(sealing.seal_payload(fields, CBC2))
+        if _opens_with_error(seal, Keyring([CBC])):  # type: ignore[arg-type]
+            break
+    for ring in (Keyring([CBC, CBC2]), Keyring([CBC2, CBC])):
+        assert sealing.open_seal(seal, ring).key == CBC2
     # two keys of the same rank: the first in the keyring
     same = _cbc_seal(b"\xff\xfe", CBC2, also_opens_with=CBC, plaintext_is=lambda data: not _is_text(data))
     assert sealing.open_seal(envelope.parse(same), Keyring([CBC, CBC2])).key == CBC
