@@ -85,7 +85,13 @@ SELECTION: dict[str, list[str]] = {
         *_deselect("tests/test_fastpath.py::test_toml_articles_fast_equals_full"),
     ],
     "cache": ["tests/test_cache.py", "tests/test_signed.py", "tests/test_mutation_kills.py"],
-    "fileio": ["tests/test_fileio.py", "tests/test_crash.py", "tests/test_batch.py", "tests/test_mutation_kills.py"],
+    "fileio": [
+        "tests/test_fileio.py",
+        "tests/test_crash.py",
+        "tests/test_batch.py",
+        "tests/test_mutation_kills.py",
+        "tests/test_mutants_mA.py",
+    ],
     "atomicfile": [
         "tests/test_fileio.py",
         "tests/test_crash.py",

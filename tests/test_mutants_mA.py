@@ -10,15 +10,20 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import io
 import json
+import os
+import stat
+import sys
+import threading
 from collections.abc import Callable
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from securedoc import crypto, envelope, sealing
-from securedoc.document import parse
+from securedoc import crypto, envelope, fileio, sealing
+from securedoc.document import Limits, parse
 from securedoc.errors import (
     DecryptionFailed,
     KeyringError,
@@ -28,6 +33,7 @@ from securedoc.errors import (
     SecuredocError,
     SignatureInvalid,
     UnknownKeyError,
+    WriteError,
 )
 from securedoc.keys import Key, Keyring, public_key
 from securedoc.payload import Hidden, Payload, encode
@@ -747,3 +753,65 @@ def test_open_document_refuses_what_is_not_sealed_and_locates_what_does_not_open
     error = _error(lambda: sealing.open_document(document, Keyring([CBC])), PayloadError)
     assert (error.message, error.path, error.line) == (sealing.LEGACY_UNCHECKABLE, "a.md", 3)
     assert sealing.open_document(document, Keyring([CBC]), raw=True).plaintext == b"not json"
+
+
+# -- fileio: limits on what is read, and folders this user cannot write ------------------------------
+
+
+def test_standard_input_is_read_no_further_than_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An endless or huge standard input is refused once it passes the limit, not read to its end
+    first (mutant: `stream.read(None)`, which reads everything into memory, or never returns)."""
+    read_end, write_end = os.pipe()
+    written = 0
+
+    def writer() -> None:
+        nonlocal written
+        chunk = b"x" * 4096
+        try:
+            while written < 64 << 20:
+                written += os.write(write_end, chunk)
+        except OSError:
+            pass  # the reader closed its end: it has stopped reading
+        finally:
+            os.close(write_end)
+
+    thread = threading.Thread(target=writer, daemon=True)
+    thread.start()
+    with os.fdopen(read_end, "rb") as stream:
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(stream))
+        with pytest.raises(SecuredocError, match="standard input"):
+            fileio.read_stdin(Limits(max_file_size=1000))
+        monkeypatch.undo()
+    thread.join(timeout=30)
+    assert written < 1 << 20  # what the limit read, and what the pipe held
+
+
+def test_a_folder_this_user_cannot_write_is_refused() -> None:
+    """Write bits on a folder are not enough: the folder must be writable by this user (mutant:
+    `os.access(folder, W_OK & X_OK)`, which only asks whether it exists). Checked as an ordinary user
+    on '/' (root's, 0755): as root, in a forked child that becomes 'nobody'."""
+    path = os.path.join("/", "securedoc-no-such-article.md")
+    snapshot = fileio.Snapshot(0, 0, 0, 0, stat.S_IFREG | 0o644, 0, 0)
+    if os.stat("/").st_mode & 0o022 or os.stat("/").st_uid == os.geteuid() != 0:
+        pytest.skip("'/' is writable by this user here")
+    if os.geteuid() != 0:
+        with pytest.raises(WriteError) as info:
+            fileio.check_writable(path, snapshot)
+        assert info.value.message == "its folder is read-only, so the file cannot be replaced safely"
+        return
+    pid = os.fork()
+    if pid == 0:  # the child: never return into pytest
+        code = 3
+        try:
+            os.setgid(65534)
+            os.setuid(65534)
+            fileio.check_writable(path, snapshot)
+            code = 1
+        except WriteError as error:
+            code = 0 if error.message == "its folder is read-only, so the file cannot be replaced safely" else 2
+        except BaseException:
+            code = 4
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, "as 'nobody', '/' was not refused as read-only"
