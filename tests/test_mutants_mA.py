@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import errno
 import io
 import json
 import os
+import shutil
 import stat
 import sys
+import tempfile
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -815,3 +819,57 @@ def test_a_folder_this_user_cannot_write_is_refused() -> None:
             os._exit(code)
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0, "as 'nobody', '/' was not refused as read-only"
+
+
+def test_a_write_error_other_than_a_full_disk_gets_no_full_disk_hint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "a.md"
+    path.write_bytes(b"old")
+    _, snapshot = fileio.read_article(str(path))
+
+    def failing(fd: int, data: bytes) -> int:
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(fileio.os, "write", failing)
+    with pytest.raises(WriteError) as info:
+        fileio.atomic_replace(str(path), b"new", snapshot)
+    monkeypatch.undo()
+    assert info.value.message == "cannot write the file: Input/output error; the original is unchanged"
+    assert info.value.hint is None
+    assert path.read_bytes() == b"old"
+
+
+def test_an_ordinary_user_rewrites_a_shared_article_owned_by_someone_else() -> None:
+    """Only root gives a rewritten file its owner back; an ordinary user who may write an article of
+    someone else's (a shared, group-writable folder) rewrites it as their own (mutant: `geteuid() == 0
+    or ...`, which tries to chown and fails). As root: in a forked child that becomes 'nobody'."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root to make a file of another user's")
+    folder = tempfile.mkdtemp(prefix="securedoc-shared-")
+    try:
+        os.chmod(folder, 0o777)
+        path = os.path.join(folder, "a.md")
+        with open(path, "wb") as handle:
+            handle.write(b"old")
+        os.chmod(path, 0o666)
+        pid = os.fork()
+        if pid == 0:  # the child: never return into pytest
+            code = 3
+            try:
+                os.setgid(65534)
+                os.setuid(65534)
+                _, snapshot = fileio.read_article(path)
+                fileio.atomic_replace(path, b"new", snapshot)
+                code = 0
+            except BaseException:
+                code = 1
+            finally:
+                os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0, "as 'nobody', the shared article was not rewritten"
+        with open(path, "rb") as handle:
+            assert handle.read() == b"new"
+        assert os.stat(path).st_uid == 65534
+    finally:
+        shutil.rmtree(folder)
