@@ -873,3 +873,24 @@ def test_an_ordinary_user_rewrites_a_shared_article_owned_by_someone_else() -> N
         assert os.stat(path).st_uid == 65534
     finally:
         shutil.rmtree(folder)
+
+
+def test_a_file_that_grows_while_read_is_refused_not_cut_short(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file that keeps growing while it is read (short reads, a log being written) is refused
+    once it passes the limit, neither cut at the limit (mutant: `while remaining > 1`) nor read on
+    without end (mutants: `remaining = len(chunk)`, `remaining += len(chunk)`)."""
+    path = tmp_path / "a.md"
+    path.write_bytes(b"12345")
+    calls = 0
+
+    def growing(fd: int, size: int) -> bytes:
+        nonlocal calls
+        calls += 1
+        return b"x" if calls <= 10_000 else b""  # one byte a read, as a file being appended to
+
+    monkeypatch.setattr(fileio.os, "read", growing)
+    with pytest.raises(SecuredocError) as info:
+        fileio.read_article(str(path), Limits(max_file_size=10))
+    monkeypatch.undo()
+    assert "grew while being read" in info.value.message
+    assert calls == 11  # the limit and one byte more, then no further
