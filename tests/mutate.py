@@ -98,6 +98,7 @@ SELECTION: dict[str, list[str]] = {
         "tests/test_cache.py",
         "tests/test_keys.py",
         "tests/test_mutation_kills.py",
+        "tests/test_mutants_mA.py",
     ],
     # articles.py is called by nearly every test that seals, and a survivor runs all of them: the
     # corpus-wide tests (minutes under mutation, each) stay out; the rest exercise the same code.

@@ -16,6 +16,7 @@ import json
 import os
 import shutil
 import stat
+import subprocess
 import sys
 import tempfile
 import threading
@@ -26,7 +27,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from securedoc import crypto, envelope, fileio, sealing
+from securedoc import atomicfile, crypto, envelope, fileio, sealing
 from securedoc.document import Limits, parse
 from securedoc.errors import (
     DecryptionFailed,
@@ -803,6 +804,7 @@ def test_a_folder_this_user_cannot_write_is_refused() -> None:
             fileio.check_writable(path, snapshot)
         assert info.value.message == "its folder is read-only, so the file cannot be replaced safely"
         return
+    fileio.check_writable(path, snapshot)  # root may write there
     pid = os.fork()
     if pid == 0:  # the child: never return into pytest
         code = 3
@@ -871,6 +873,9 @@ def test_an_ordinary_user_rewrites_a_shared_article_owned_by_someone_else() -> N
         with open(path, "rb") as handle:
             assert handle.read() == b"new"
         assert os.stat(path).st_uid == 65534
+        _, snapshot = fileio.read_article(path)  # and root, rewriting it, keeps its owner
+        fileio.atomic_replace(path, b"newer", snapshot)
+        assert os.stat(path).st_uid == 65534
     finally:
         shutil.rmtree(folder)
 
@@ -881,16 +886,34 @@ def test_a_file_that_grows_while_read_is_refused_not_cut_short(tmp_path: Path, m
     without end (mutants: `remaining = len(chunk)`, `remaining += len(chunk)`)."""
     path = tmp_path / "a.md"
     path.write_bytes(b"12345")
-    calls = 0
+    handed_out = 0
 
     def growing(fd: int, size: int) -> bytes:
-        nonlocal calls
-        calls += 1
-        return b"x" if calls <= 10_000 else b""  # one byte a read, as a file being appended to
+        nonlocal handed_out
+        if size <= 0 or handed_out >= 10_000:
+            return b""
+        handed_out += 1
+        return b"x"  # one byte a read, as a file being appended to
 
     monkeypatch.setattr(fileio.os, "read", growing)
     with pytest.raises(SecuredocError) as info:
         fileio.read_article(str(path), Limits(max_file_size=10))
     monkeypatch.undo()
     assert "grew while being read" in info.value.message
-    assert calls == 11  # the limit and one byte more, then no further
+    assert handed_out < 100  # about the limit, not the 10,000 bytes there were
+
+
+def test_the_clean_up_never_signals_the_process_that_left_a_temporary_file(tmp_path: Path) -> None:
+    """Asking whether a temporary file's writer is alive must not disturb it (mutant:
+    `os.kill(pid, 1)` for signal 0, which hangs up the writer: another securedoc run, an editor)."""
+    writer = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        temp = tmp_path / f".a.md.securedoc-{writer.pid}-{'0' * 16}.tmp"
+        temp.write_bytes(b"half")  # fresh, and its writer alive: kept
+        assert atomicfile.cleanup_temp_files(str(tmp_path)) == []
+        assert temp.exists()
+        with pytest.raises(subprocess.TimeoutExpired):
+            writer.wait(timeout=0.5)  # still running: never signalled
+    finally:
+        writer.kill()
+        writer.wait()
