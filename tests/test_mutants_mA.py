@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -906,7 +907,10 @@ def test_a_file_that_grows_while_read_is_refused_not_cut_short(tmp_path: Path, m
 def test_the_clean_up_never_signals_the_process_that_left_a_temporary_file(tmp_path: Path) -> None:
     """Asking whether a temporary file's writer is alive must not disturb it (mutant:
     `os.kill(pid, 1)` for signal 0, which hangs up the writer: another securedoc run, an editor)."""
-    writer = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    # (a hang-up is fatal to it, even when this test runs under nohup, which ignores it)
+    code = "import signal, time; signal.signal(signal.SIGHUP, signal.SIG_DFL); time.sleep(60)"
+    writer = subprocess.Popen([sys.executable, "-c", code])
+    time.sleep(0.2)  # let it set its signal handling up
     try:
         temp = tmp_path / f".a.md.securedoc-{writer.pid}-{'0' * 16}.tmp"
         temp.write_bytes(b"half")  # fresh, and its writer alive: kept
