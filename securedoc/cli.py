@@ -44,7 +44,7 @@ from .keys import (
 from .models import fails
 from .payload import LegacyPayload, Payload, encode_hidden
 from .render import FORMATS, Summary, make_renderer
-from .runner import render_run, verify_setup
+from .runner import render_run, trusted_keyring, verify_setup
 from .sealing import require_hidden
 from .trust import Resolved, resolve
 
@@ -305,17 +305,14 @@ def _keyring(
     *,
     need_primary: bool = True,
 ) -> Keyring:
-    ring, warnings = api.load_keyring(
-        trusted.config,
+    ring, warnings = trusted_keyring(
+        trusted,
         key_files=key_files,
         keys_dir=keys_dir,
         key_env=key_env,
-        primary=primary,
-        checkout_keys=trusted.checkout_keys,
-        trusted_keys=trusted.keys,
-        trusted_from=trusted.rev,
-        need_primary=need_primary,
         key_command=_key_command(),
+        primary=primary,
+        need_primary=need_primary,
     )
     for warning in warnings:
         _warn(warning)

@@ -24,7 +24,7 @@ from .progress import Progress, progress_wanted
 from .render import Summary, make_renderer
 from .trust import Resolved, resolve
 
-__all__ = ["VerifySetup", "verify_setup", "render_run"]
+__all__ = ["VerifySetup", "verify_setup", "trusted_keyring", "render_run"]
 
 DEBUG_ENV = "SECUREDOC_DEBUG"
 
@@ -41,6 +41,32 @@ class VerifySetup:
     @property
     def keyring(self) -> Keyring:
         return self.options.keyring
+
+
+def trusted_keyring(
+    trusted: Resolved,
+    *,
+    key_files: tuple[Path, ...] = (),
+    keys_dir: Path | None = None,
+    key_env: str | None = None,
+    key_command: str | None = None,
+    primary: str | None = None,
+    need_primary: bool = True,
+) -> tuple[Keyring, list[str]]:
+    """The keyring a command may use, under what :func:`securedoc.trust.resolve` decided may be
+    trusted (the checkout's keys or not, the keys of a trusted revision), and its warnings."""
+    return api.load_keyring(
+        trusted.config,
+        key_files=key_files,
+        keys_dir=keys_dir,
+        key_env=key_env,
+        primary=primary,
+        checkout_keys=trusted.checkout_keys,
+        trusted_keys=trusted.keys,
+        trusted_from=trusted.rev,
+        need_primary=need_primary,
+        key_command=key_command,
+    )
 
 
 def verify_setup(
@@ -86,17 +112,8 @@ def verify_setup(
         check=True,
         key_command=key_command,
     )
-    ring, warnings = api.load_keyring(
-        trusted.config,
-        key_files=key_files,
-        keys_dir=keys_dir,
-        key_env=key_env,
-        primary=None,
-        checkout_keys=trusted.checkout_keys,
-        trusted_keys=trusted.keys,
-        trusted_from=trusted.rev,
-        need_primary=False,
-        key_command=key_command,
+    ring, warnings = trusted_keyring(
+        trusted, key_files=key_files, keys_dir=keys_dir, key_env=key_env, key_command=key_command, need_primary=False
     )
     options = api.RunOptions(
         command="verify",
