@@ -383,10 +383,25 @@ def _value_kind(value: Any) -> str:
         return "a number"
     if isinstance(value, list):
         return "a list"
-    if isinstance(value, dict):
-        tag = str(value.get("$"))
-        return {"float": "a number", "timestamp": "a timestamp", "date": "a date"}.get(tag, "a mapping")
+    if isinstance(value, dict):  # a mapping, or a tagged value (securedoc.canonical)
+        tag = value.get("$")
+        if tag == "plain":  # `.inf`, `0x1F`, `yes`: YAML readers disagree on what it is
+            return f"the unquoted value {value.get('v')}"
+        if tag == "tag":
+            return f"a value tagged {value.get('t')}"
+        return _KINDS.get(str(tag), "a mapping")
     return type(value).__name__
+
+
+_KINDS = {
+    "float": "a number",
+    "timestamp": "a timestamp",
+    "date": "a date",
+    "binary": "binary data (!!binary)",
+    "set": "a set (!!set)",
+    "omap": "an ordered mapping (!!omap)",
+    "pairs": "a list of pairs (!!pairs)",
+}
 
 
 def open_document(document: Document, keyring: Keyring, *, raw: bool = False) -> Opened:

@@ -720,6 +720,14 @@ SEALED_BY = "---\ntitle: x\nsecured: {}\n---\nBody\n"
         ("{a: 1}", "a mapping"),
         ("2020-01-01", "a date"),
         ("2020-01-01T10:00:00Z", "a timestamp"),
+        (".inf", "the unquoted value .inf"),
+        ("0x1F", "the unquoted value 0x1F"),
+        ("!!binary aGVsbG8=", "binary data (!!binary)"),
+        ("!!set {a, b}", "a set (!!set)"),
+        ("!!omap [a: 1]", "an ordered mapping (!!omap)"),
+        ("!!pairs [a: 1]", "a list of pairs (!!pairs)"),
+        ("!foo bar", "a value tagged !foo"),
+        ("{1: a}", "a mapping"),
     ],
 )
 def test_a_secured_field_that_is_not_a_string_says_what_it_holds(value: str, kind: str) -> None:
