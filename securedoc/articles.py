@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -16,7 +17,15 @@ from typing import Any
 from . import copies, envelope, fastpath, sealing
 from .canonical import dumps
 from .document import DEFAULT_LIMITS, SEAL_FIELD, Document, Entry, Limits, parse
-from .errors import DocumentError, KeyringError, MalformedSeal, PayloadError, SecuredocError, UsageError
+from .errors import (
+    DocumentError,
+    KeyringError,
+    MalformedSeal,
+    PayloadError,
+    RefusedError,
+    SecuredocError,
+    UsageError,
+)
 from .keys import Key, Keyring
 from .models import Action, Report, Status
 from .payload import DEFAULT_BINDING, Binding, Hidden, LegacyPayload, Payload, build, legacy_plaintext
@@ -115,6 +124,17 @@ def _seal_edit(document: Document, value: str) -> tuple[int, int, str]:
     return start, end, _seal_line(document, value, newline)
 
 
+def _parses_without_limits(data: bytes, path: str | None) -> bool:
+    """Whether an edited file fails to parse only because of the size limits (an edit that makes
+    the file larger than they allow is refused, not reported as a bug)."""
+    unbounded = Limits(max_file_size=sys.maxsize, max_front_matter=sys.maxsize)
+    try:
+        parse(data, path=path, limits=unbounded)
+    except SecuredocError:
+        return False
+    return True
+
+
 def _self_check(
     old: Document,
     new_data: bytes,
@@ -130,6 +150,14 @@ def _self_check(
     try:
         new = parse(new_data, path=old.path, limits=limits)
     except SecuredocError as exc:
+        if _parses_without_limits(new_data, old.path):
+            raise RefusedError(
+                f"the edited article would be over a size limit: {exc.message}; nothing was written",
+                path=old.path,
+                line=exc.line,
+                hint="raise limits.max_front_matter (or limits.max_file_size) in securedoc.yaml if this article "
+                "is genuine (a seal adds the size of the fields it binds again)",
+            ) from None
         raise InternalCheckFailed(
             f"the edited front matter would not parse ({exc.message}); nothing was written",
             path=old.path,

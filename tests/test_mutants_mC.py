@@ -677,12 +677,16 @@ def test_a_seal_that_would_break_a_limit_is_never_written(monkeypatch: pytest.Mo
         f"the file is {size} bytes; the limit is {size - 1}": Limits(max_file_size=size - 1),
     }
     for words, limits in over.items():
-        with pytest.raises(articles.InternalCheckFailed) as caught:
+        with pytest.raises(SecuredocError) as caught:  # refused, with what to do: not a bug to report
             seal_document(parse(PLAIN, path="a.md", limits=limits), RING, _nonce=NONCE, limits=limits)
-        assert caught.value.message.startswith("the edited front matter would not parse (" + words)
-        assert caught.value.message.endswith("); nothing was written")
+        assert not isinstance(caught.value, articles.InternalCheckFailed)
+        assert caught.value.message.startswith("the edited article would be over a size limit: " + words)
+        assert caught.value.message.endswith("; nothing was written")
         assert caught.value.path == "a.md"
-        assert caught.value.hint == REPORT_IT
+        assert caught.value.hint == (
+            "raise limits.max_front_matter (or limits.max_file_size) in securedoc.yaml if this article is genuine "
+            "(a seal adds the size of the fields it binds again)"
+        )
 
 
 def _patch_new_bytes(monkeypatch: pytest.MonkeyPatch, change: Callable[[bytes], bytes]) -> None:
@@ -777,6 +781,34 @@ def test_an_edit_that_changes_anything_else_is_never_written(
     assert caught.value.path == "a.md"
     if "front matter would not parse" in words or "would change other fields" in words:
         assert caught.value.hint == REPORT_IT  # an internal error the user is asked to report
+
+
+@pytest.mark.parametrize(
+    ("limits", "words"),
+    [
+        (Limits(max_front_matter=3000), "the front matter is larger than the limit of 3,000 bytes"),
+        (Limits(max_file_size=3000), "the file is "),
+    ],
+    ids=["front matter", "file"],
+)
+@pytest.mark.parametrize("hide", [(), ("heat",)], ids=["seal", "hide"])
+@pytest.mark.parametrize("mode", CHECK_MODES)
+def test_a_seal_that_would_cross_a_size_limit_is_refused_not_reported_as_a_bug(
+    monkeypatch: pytest.MonkeyPatch, limits: Limits, words: str, hide: tuple[str, ...], mode: str
+) -> None:
+    """An article just under a limit, which its seal (a copy of the bound fields) would take over
+    it: refused, saying which limit and how to raise it; not an internal error to report."""
+    _mode(monkeypatch, mode)
+    data = article("title: " + "x" * 2400 + "\nheat: 3\n")
+    with pytest.raises(SecuredocError) as caught:
+        seal_document(parse(data, path="a.md", limits=limits), RING, hide=hide, limits=limits)
+    assert type(caught.value).__name__ == "RefusedError"  # not InternalCheckFailed: nothing to report
+    message = caught.value.message
+    assert message.startswith("the edited article would be over a size limit: " + words), message
+    assert message.endswith("3,000; nothing was written") or "limit of 3,000 bytes" in message
+    assert message.endswith("; nothing was written")
+    assert caught.value.path == "a.md"
+    assert caught.value.hint is not None and "securedoc.yaml" in caught.value.hint
 
 
 def test_hiding_a_field_other_fields_need_is_refused() -> None:
