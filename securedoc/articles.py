@@ -384,6 +384,9 @@ def _previous_name(document: Document, name: str) -> str | None:
     return previous.name if previous is not None else None
 
 
+_UNPARSABLE = "(the front matter would not parse)"
+
+
 def _changed_by_removing(
     document: Document, spans: list[tuple[int, int]], hidden: set[str], limits: Limits
 ) -> list[str]:
@@ -391,7 +394,7 @@ def _changed_by_removing(
     try:
         after = parse(document.with_front_matter([(a, b, "") for a, b in spans]), limits=limits)
     except SecuredocError:
-        return ["(the front matter would not parse)"]
+        return [_UNPARSABLE]
     values = {e.ident: dumps(e.value) for e in after.entries}
     return [e.name for e in document.entries if e.name not in hidden and values.get(e.ident) != dumps(e.value)]
 
@@ -445,7 +448,11 @@ def _hide_spans(document: Document, names: list[str], limits: Limits) -> dict[st
         raise UsageError(
             f"hiding {', '.join(names)} would change the value of {', '.join(changed)}",
             path=document.path,
-            hint="this happens around block scalars that keep trailing blank lines (|+); "
+            # Removing fields fails to parse when another field uses an anchor in them (*alias).
+            hint="another field uses an anchor (&) in what would be hidden, through an alias (*); write that "
+            "field's value out in full (no *alias) and hide again"
+            if changed == [_UNPARSABLE]
+            else "this happens around block scalars that keep trailing blank lines (|+); "
             "remove the blank lines after the field and try again",
         )
     return spans
