@@ -107,6 +107,7 @@ SELECTION: dict[str, list[str]] = {
         "tests/test_mutants_mE.py",
         "tests/test_vectors_signed.py",  # a signed seal's nested JWE, byte for byte (seal_document's _nonce)
         "tests/test_api.py::test_seal_and_seal_file_tell_warnings_the_same_way",  # "-" for an article in memory
+        "tests/test_mutants_mD.py",
         "tests/test_seal_verify.py",
         "tests/test_document.py",
         "tests/test_hostile.py",
