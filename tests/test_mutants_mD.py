@@ -9,17 +9,19 @@ reports tell the user: the status, the action, the words, the file, the line, th
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
 from conftest import KEY_BYTES, LEGACY_BYTES, OTHER_BYTES, article
 
 from securedoc.articles import restore_document, rotate_document, seal_document
-from securedoc.document import Document, parse
+from securedoc.document import Document, body_digest, parse
 from securedoc.errors import UnknownKeyError
 from securedoc.keys import Key, Keyring, generate_signing_key
 from securedoc.models import Action, Status
-from securedoc.payload import Binding
+from securedoc.payload import Binding, build, decode, encode
+from securedoc.sealing import seal_payload
 from securedoc.verify import Policy, verify_document
 
 KEY = Key("k1", "A256GCM", KEY_BYTES)
@@ -130,6 +132,22 @@ def test_rotate_to_a_signing_key_encrypts_the_hidden_fields_with_the_key_named()
     )
 
 
+def test_rotate_of_a_legacy_seal_on_a_toml_article_writes_a_toml_seal() -> None:
+    """`seal --legacy` refuses TOML, but a legacy seal on a TOML article (the same fields) verifies,
+    so rotate carries it over: the new payload is bound to the TOML front matter, and verifies."""
+    value = parse(LEGACY_SEALED).seal_entry.value  # type: ignore[union-attr]
+    toml = f'+++\ntitle = "Hi"\nheat = 3\nsecured = "{value}"\n+++\nBody text.\n'.encode()
+    assert verify_document(doc(toml), WITH_LEGACY).status is Status.OK
+    outcome = rotate_document(doc(toml), WITH_LEGACY, KEY)
+    assert (outcome.report.status, outcome.report.action, outcome.report.message) == (
+        Status.OK,
+        Action.ROTATED,
+        "re-sealed with 'k1' (was legacy old)",
+    )
+    assert outcome.data is not None
+    assert verify_document(doc(outcome.data), WITH_LEGACY).status is Status.OK
+
+
 # -- restore -------------------------------------------------------------------------------------
 
 
@@ -164,3 +182,75 @@ def test_restore_when_the_seal_comes_from_a_merge_key() -> None:
     assert outcome.data == article("title: Hi\nheat: 3\nz: 9\n" + merged)
     gone = restore_document(doc(article("z: 9\n" + merged)), RING)
     assert gone.data == article("z: 9\n" + merged + "heat: 3\n")
+
+
+# -- seal over an earlier seal: what it says it replaced (_earlier, _what_changed) -----------------
+
+
+def format_1(fields: str) -> bytes:
+    """An article sealed as older securedoc sealed it: payload format 1 (values; the body bound)."""
+    unsealed = parse(article(fields))
+    payload = dataclasses.replace(build(unsealed, Binding()), version=1, body_sha256=body_digest(unsealed.body))
+    return article(fields + f'secured: "{seal_payload(encode(payload), KEY)}"\n')
+
+
+def test_a_seal_over_an_older_seal_that_cannot_vouch_for_a_spelling_replaces_it() -> None:
+    """A format-1 seal over `draft: yes` (a boolean or a string, depending on the reader) opens but
+    cannot show what was sealed: verify says so, and seal replaces it without --force (it opened,
+    so nothing it held is lost), saying it did not verify and why."""
+    payload = decode(b'{"v": 1, "fields": {"title": "Hi", "draft": true}}')
+    data = article(f'title: Hi\ndraft: yes\nsecured: "{seal_payload(encode(payload), KEY)}"\n')
+    assert verify_document(doc(data), RING).status is Status.ERROR
+    outcome = seal_document(doc(data), RING)
+    assert (outcome.report.status, outcome.report.action, outcome.report.line) == (Status.MISMATCH, Action.SEALED, 4)
+    assert outcome.report.message == (
+        "replaced a seal that did not verify ('yes' is a boolean for YAML 1.1 readers (Jekyll, PyYAML) and a "
+        "string for Hugo (YAML 1.2); a format-1 seal holds values, not spellings, so it cannot show that this "
+        "spelling was sealed)"
+    )
+    assert outcome.data is not None
+    assert verify_document(doc(outcome.data), RING).status is Status.OK
+
+
+def test_a_seal_over_a_legacy_seal_that_left_a_field_unbound_says_it_did_not_verify() -> None:
+    """A legacy seal must bind every visible field (verify fails it otherwise): sealing over one
+    that does not is a replaced seal that did not verify, not a mere change of key."""
+    outcome = seal_document(doc(LEGACY_SEALED.replace(b"heat: 3\n", b"heat: 3\nx: 1\n")), WITH_LEGACY)
+    assert (outcome.report.status, outcome.report.action, outcome.report.message) == (
+        Status.MISMATCH,
+        Action.SEALED,
+        "replaced a seal that did not verify (changed since sealing: x)",
+    )
+    plain = seal_document(doc(LEGACY_SEALED), WITH_LEGACY)
+    assert (plain.report.status, plain.report.message) == (Status.OK, "now with key 'k1' (was 'old')")
+
+
+def test_a_seal_over_a_seal_two_fields_changed_since_names_both() -> None:
+    changed = SEALED.replace(b"title: Hi", b"title: Ho").replace(b"heat: 3", b"heat: 4")
+    outcome = seal_document(doc(changed), RING)
+    assert (outcome.report.status, outcome.report.message) == (
+        Status.MISMATCH,
+        "replaced a seal that did not verify (changed since sealing: title, heat)",
+    )
+
+
+def test_a_seal_over_an_older_format_says_the_payload_changed() -> None:
+    """Re-sealing a format-1 seal that verifies binds the same fields and the body in format 2: no
+    field was added or dropped, so the report says only that the payload changed."""
+    data = format_1("title: Hi\nheat: 3\n")
+    assert verify_document(doc(data), RING).status is Status.OK
+    outcome = seal_document(doc(data), RING)
+    assert (outcome.report.status, outcome.report.action, outcome.report.message) == (
+        Status.OK,
+        Action.SEALED,
+        "the payload changed",
+    )
+
+
+def test_a_seal_that_changes_two_things_names_both() -> None:
+    """Bound to its path now (bind_path on), and a new field bound: both said, in that order."""
+    outcome = seal_document(doc(SEALED.replace(b"heat: 3\n", b"heat: 3\ny: 2\n")), RING, place="a.md")
+    assert (outcome.report.status, outcome.report.message) == (
+        Status.OK,
+        "now bound to its path a.md; now also binds y",
+    )
