@@ -90,7 +90,9 @@ def _run_with_a_dying_worker(
     """Run ``task`` over ``files`` files with 2 workers, 4 files a chunk. A file named in ``killers``
     kills the worker handling it, every time; the first time the file named ``waiter`` is handled,
     its worker waits until the broken pool ends it, so that its chunk is certainly in flight when
-    the other worker dies (as it may be on a loaded machine). Nothing depends on timing."""
+    the other worker dies (as it may be on a loaded machine); and a killer waits for the waiter to
+    be reached before it kills, so that the files before the waiter in its chunk are certainly
+    handled. Nothing depends on timing."""
     content = tmp_path / "content"
     content.mkdir()
     for i in range(files):
@@ -102,6 +104,9 @@ def _run_with_a_dying_worker(
 
     def handle(task: Task, path: str):  # type: ignore[no-untyped-def]
         if Path(path).name in killers:
+            deadline = time.monotonic() + 30
+            while waiter and not waited.exists() and time.monotonic() < deadline:
+                time.sleep(0.01)
             os._exit(9)
         if Path(path).name == waiter and not waited.exists():
             waited.touch()
