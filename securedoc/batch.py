@@ -17,8 +17,9 @@ import os
 import re
 import stat
 import sys
+import time
 from collections import deque
-from collections.abc import Iterable, Iterator, MutableSequence, Sequence
+from collections.abc import Callable, Iterable, Iterator, MutableSequence, Sequence
 from dataclasses import dataclass, replace
 from itertools import chain, islice
 from pathlib import Path
@@ -231,9 +232,12 @@ def discover(
             return False
         return exclude.match(rel.replace(os.sep, "/")) is not None
 
+    # A plain file in a tree walked once cannot come again: the common case needs no bookkeeping.
+    plain = not overlapping and not follow_symlinks
+
     def once(path: str, real: str | None = None) -> bool:
-        if real is not None and not overlapping and not follow_symlinks:
-            return True  # a plain file in a tree walked once: it cannot come again
+        if real is not None and plain:
+            return True
         key = real if real is not None else os.path.realpath(path)
         if key in seen:
             return False
@@ -251,8 +255,8 @@ def discover(
         for entry in entries:
             if entry.name.startswith("."):
                 continue  # hidden files and folders, .git included
-            path = os.path.join(folder, entry.name)
-            if excluded(path):
+            path = entry.path  # os.path.join(folder, entry.name)
+            if exclude is not None and excluded(path):
                 continue
             try:
                 is_dir = entry.is_dir(follow_symlinks=True)
@@ -271,19 +275,22 @@ def discover(
                     continue
                 yield from walk(path, real, visited | {real}, top)
             elif _is_markdown(entry.name, ends):
-                if is_link and not os.path.exists(path):
+                if not is_link:
+                    if plain or once(path, os.path.join(real_folder, entry.name)):
+                        yield Item(path)
+                elif not os.path.exists(path):
                     yield Item(path, FileAccessError("is a broken symbolic link", path=path))
-                elif is_link and links_by_name:
+                elif links_by_name:
                     # Its own page for the site generator: checked under its own name.
                     if once(path, os.path.join(real_folder, entry.name)):
                         yield Item(path)
-                elif is_link and os.path.realpath(path).startswith(top + os.sep):
+                elif os.path.realpath(path).startswith(top + os.sep):
                     target = os.path.realpath(path)
                     if _is_markdown(os.path.basename(target), ends) and not excluded(target):
                         continue  # a link to a file in this tree: the file is visited under its own name
                     if once(path, None):
                         yield Item(path)
-                elif once(path, None if is_link else os.path.join(real_folder, entry.name)):
+                elif once(path, None):
                     yield Item(path)
             elif opens_with_front_matter(path):
                 yield Item(path, _outside_set(path, entry.name))
@@ -349,30 +356,49 @@ def _die_with_parent() -> None:
         os._exit(1)
 
 
-def _run_chunk(paths: list[str], offset: int, again: frozenset[int] = frozenset()) -> list[Result]:
-    """Handle a chunk in a worker, marking each file started and done in the shared states.
+def _run_chunk(paths: list[str], offset: int, again: frozenset[int] = frozenset()) -> tuple[list[Result], float]:
+    """Handle a chunk in a worker, marking each file started and done in the shared states; the
+    results, and the seconds the chunk took.
 
     ``again``: the files a worker that died may have handled already. They are handled without
     ``force``, so a file already written is found current and not written a second time."""
     assert _TASK is not None and _AGAIN is not None
+    start = time.perf_counter()
     results = []
     for i, path in enumerate(paths):
         _STATES[offset + i] = _STARTED
         results.append(handle(_AGAIN if i in again else _TASK, path))
         _STATES[offset + i] = _DONE
-    return results
+    return results, time.perf_counter() - start
 
 
-def _chunks(items: Iterable[Item], size: int, first: int = 0, grow: int = 1) -> Iterator[list[Item]]:
-    """Chunks of ``size`` items; after the ``first`` ones, of ``grow * size`` (fewer round trips)."""
+def _chunks(items: Iterable[Item], size: Callable[[], int]) -> Iterator[list[Item]]:
+    """Chunks of the items, each of ``size()`` items at the time it is cut."""
     iterator = iter(items)
-    count = 0
     while True:
-        chunk = list(islice(iterator, size if count < first else grow * size))
+        chunk = list(islice(iterator, size()))
         if not chunk:
             return
-        count += 1
         yield chunk
+
+
+# Chunk sizes. Each chunk costs a round trip through the pool (the main process's threads, two
+# pipes, a future, and a worker that may wait for the next chunk meanwhile): about a millisecond
+# of the main process's time, on cores the workers need. So a chunk should take a worker about
+# CHUNK_SECONDS: long enough that round trips cost about 1% of the run, short enough that the
+# workers finish close together at the end of the run (the last chunks cannot be shared).
+CHUNK_SECONDS = 0.05
+LARGEST_CHUNK = 1024  # files
+
+
+def next_chunk_size(size: int, files: int, seconds: float, smallest: int) -> int:
+    """The chunk size after a chunk of ``files`` files took a worker ``seconds``: what takes about
+    CHUNK_SECONDS at that rate, at least ``smallest``, at most LARGEST_CHUNK, and at most four
+    times the current size (one slow or fast chunk does not swing it)."""
+    if files <= 0 or seconds <= 0:
+        return size
+    fits = int(min(CHUNK_SECONDS * files / seconds, LARGEST_CHUNK))
+    return max(smallest, min(LARGEST_CHUNK, 4 * size, max(fits, size // 4)))
 
 
 def _merge(chunk: list[Item], results: list[Result]) -> Iterator[Result]:
@@ -415,13 +441,17 @@ class _Flight:
     paths: list[str]
     slot: int
     offset: int
-    future: Future[list[Result]] | None = None
+    future: Future[tuple[list[Result], float]] | None = None
     results: list[Result] | None = None
     touched: frozenset[int] = frozenset()  # files a dead worker had started (it may have written them)
 
 
 def map_ordered(task: Task, items: Iterable[Item], *, jobs: int = 1, chunk_size: int = 16) -> Iterator[Result]:
     """Run ``task`` over ``items``; results in input order, at most ``4 * jobs`` chunks in flight.
+
+    The first ``4 * jobs`` chunks hold ``chunk_size`` files, so that every worker starts at once
+    and a small run is shared out evenly; then each chunk is sized from how long the last one
+    took (:func:`next_chunk_size`).
 
     A worker that dies breaks the whole pool, and every chunk in flight fails with it. Only the
     chunk that killed its worker is reported (as lost): the chunks that failed are run again, each
@@ -449,12 +479,9 @@ def map_ordered(task: Task, items: Iterable[Item], *, jobs: int = 1, chunk_size:
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     window = 4 * jobs
-    grow = 4
-    # Each chunk costs a round trip through the pool (the parent's threads, two pipes, a future):
-    # small chunks first, so that every worker starts at once and a small run is shared out
-    # evenly, then chunks four times as large, which take a quarter of the parent's time.
-    chunks = _chunks(items, chunk_size, first=window, grow=grow)
-    width = grow * chunk_size  # the largest chunk
+    size = chunk_size
+    chunks = _chunks(items, lambda: size)
+    width = max(LARGEST_CHUNK, chunk_size)  # the largest chunk
     states: MutableSequence[int] = context.RawArray("B", window * width)
     free = list(range(window - 1, -1, -1))
 
@@ -484,7 +511,7 @@ def map_ordered(task: Task, items: Iterable[Item], *, jobs: int = 1, chunk_size:
         """Run each chunk again in a pool of one worker (``jobs`` at a time); set its results, or
         leave them None if it breaks that pool too."""
         todo = deque(suspects)
-        running: dict[Future[list[Result]], tuple[_Flight, ProcessPoolExecutor, frozenset[int]]] = {}
+        running: dict[Future[tuple[list[Result], float]], tuple[_Flight, ProcessPoolExecutor, frozenset[int]]] = {}
         try:
             while todo or running:
                 while todo and len(running) < jobs:
@@ -498,7 +525,7 @@ def map_ordered(task: Task, items: Iterable[Item], *, jobs: int = 1, chunk_size:
                 for future in done:
                     flight, single, again = running.pop(future)
                     try:
-                        flight.results = future.result()
+                        flight.results = future.result()[0]
                     except BrokenProcessPool:
                         flight.results = None  # it kills its worker even alone: the culprit
                     single.shutdown(wait=True)
@@ -514,7 +541,11 @@ def map_ordered(task: Task, items: Iterable[Item], *, jobs: int = 1, chunk_size:
         while pending:
             flight = pending[0]
             try:
-                flight.results = flight.future.result() if flight.future is not None else []
+                if flight.future is not None:
+                    flight.results, seconds = flight.future.result()
+                    size = next_chunk_size(size, len(flight.paths), seconds, chunk_size)
+                else:
+                    flight.results = []
             except BrokenProcessPool:
                 # The pool broke: every chunk still in flight failed with it, whichever worker died.
                 # Wait for the pool's workers to be gone (they may still be writing) before the
@@ -527,7 +558,7 @@ def map_ordered(task: Task, items: Iterable[Item], *, jobs: int = 1, chunk_size:
                         other.results = []
                         continue
                     try:
-                        other.results = other.future.result()
+                        other.results = other.future.result()[0]
                     except BrokenProcessPool:
                         suspects.append(other)
                 pool.shutdown(wait=True, cancel_futures=True)

@@ -144,28 +144,29 @@ class Tracker:
         if not any(file is not None and h.file == file for h in holders):
             self._keep(seal, holders, _Holder(os.path.normpath(path), file, None))
 
-    def add(self, report: Report, seal: str | None, file: tuple[int, int] | None) -> Iterator[Report]:
+    def add(self, report: Report, seal: str | None, file: tuple[int, int] | None) -> list[Report]:
         """The report for one file, then any follow-up reports for earlier files."""
         if seal is None:
-            yield report
-            return
-        earlier = self._holders(seal)
+            return [report]
+        found = self._seen.get(seal)
+        if found is None:  # a seal met for the first time: the common case, kept short
+            was = (report.status.value, fails(report))
+            self._seen[seal] = _Holder(report.path, file, self._was.setdefault(was, was), report.line)
+            return [report]
+        earlier = found if isinstance(found, list) else [found]
         if any(file is not None and h.file == file for h in earlier):
-            yield report  # a link to (or a hard link of) a file already seen: the same file
-            return
+            return [report]  # a link to (or a hard link of) a file already seen: the same file
         was = (report.status.value, fails(report))
         was = self._was.setdefault(was, was)
         # A duplicate is told inline.
-        self._keep(seal, earlier, _Holder(report.path, file, was, report.line, told=bool(earlier)))
-        if not earlier:
-            yield report
-            return
-        yield _duplicate(report, earlier)
+        self._keep(seal, earlier, _Holder(report.path, file, was, report.line, told=True))
+        out = [_duplicate(report, earlier)]
         for holder in earlier:
             if holder.told:
                 continue
             holder.told = True
-            yield _follow_up(holder, report.path)
+            out.append(_follow_up(holder, report.path))
+        return out
 
 
 def _duplicate(report: Report, earlier: list[_Holder]) -> Report:

@@ -7,8 +7,10 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from securedoc.batch import Item, compile_globs, discover, map_ordered
+from securedoc.batch import LARGEST_CHUNK, Item, compile_globs, discover, map_ordered, next_chunk_size
 from securedoc.filestep import Task, handle
 from securedoc.keys import Key, Keyring
 from securedoc.models import Action, Report, Status
@@ -82,6 +84,38 @@ def test_parallel_results_equal_serial_and_keep_order(tmp_path: Path, ring: Keyr
     assert [r.path for r in parallel] == [i.path for i in items]
     statuses = [r.status for r in parallel]
     assert statuses.count(Status.ERROR) == 10 and statuses.count(Status.UNSEALED) == 51
+
+
+def test_chunks_are_sized_to_take_a_worker_about_50_ms() -> None:
+    assert next_chunk_size(16, 16, 0.004, 16) == 64  # 200 would fit: at most four times larger per step
+    assert next_chunk_size(64, 64, 0.016, 16) == 200  # 0.25 ms a file: 200 files take 50 ms
+    assert next_chunk_size(1000, 1000, 0.001, 16) == LARGEST_CHUNK == 1024
+    assert next_chunk_size(200, 200, 2.0, 16) == 50  # 10 ms a file: 5 would fit, at most four times smaller
+    assert next_chunk_size(50, 50, 2.0, 16) == 16  # never below the first chunks' size
+    assert next_chunk_size(64, 0, 0.0, 16) == next_chunk_size(64, 10, 0.0, 16) == 64  # nothing measured
+
+
+@given(
+    size=st.integers(1, LARGEST_CHUNK),
+    files=st.integers(0, LARGEST_CHUNK),
+    seconds=st.floats(0, 1000, allow_nan=False),
+    smallest=st.integers(1, 64),
+)
+def test_a_chunk_size_stays_in_its_bounds(size: int, files: int, seconds: float, smallest: int) -> None:
+    new = next_chunk_size(size, files, seconds, smallest)
+    assert new == size or smallest <= new <= LARGEST_CHUNK
+    assert new == size or size // 4 <= new <= 4 * size or new == smallest
+
+
+def test_chunks_that_change_size_keep_every_result_in_order(tmp_path: Path, ring: Keyring) -> None:
+    """600 files from chunks of 4: later chunks grow (and may shrink again) as they are timed."""
+    for i in range(600):
+        (tmp_path / f"{i:03d}.md").write_text("---\nt: 1\n---\n" if i % 11 else "not an article")
+    items = list(discover([str(tmp_path)]))
+    task = Task("verify", ring)
+    parallel = [r.report for r in map_ordered(task, items, jobs=2, chunk_size=4)]
+    assert parallel == [r.report for r in map_ordered(task, items, jobs=1)]
+    assert [r.path for r in parallel] == [i.path for i in items]
 
 
 def _run_with_a_dying_worker(
