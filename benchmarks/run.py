@@ -33,10 +33,14 @@ than the corpora (ours keeps about 3.6 GB), the same command at 100,000 articles
 round and 33 s in the next. "Cold" in the rows means without securedoc's cache, not without the
 page cache. `--no-preread` measures as the files happen to be.
 
-Each is a separate process (so each pays Python's start-up, as a user does); memory is sampled
-from the process tree every 0.25 s (`SAMPLE_EVERY`), by a thread beside the wait for the exit:
-the peak RSS of the largest single process, and the peak PSS of all processes together (PSS
-counts pages that forked workers share once, where summed RSS would count them once per process).
+Each is a separate process (so each pays Python's start-up, as a user does), timed from its start
+to its exit. Memory: the peak RSS of the largest single process of the tree comes from the kernel
+at the exit (`wait4`'s `ru_maxrss`), which costs the measured processes nothing. With `--pss`, the
+process tree is also sampled every 0.25 s (`SAMPLE_EVERY`) for the peak PSS of all processes
+together (PSS counts pages that forked workers share once, where summed RSS would count them once
+per process); that reads each process's page tables under its memory lock and slows the workers
+(verify-2 at 20,000 articles: 2.69 s sampled, 2.28 s not), so the times of a `--pss` run are not
+the ones to quote.
 
 Also, when asked: start-up (`--startup N`: N interleaved runs of `securedoc verify one.md` and of
 `python -c "import yaml, click, cryptography.hazmat.primitives.ciphers.aead"`, best of each), and
@@ -61,6 +65,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import IO
 
 import psutil
 
@@ -149,9 +154,10 @@ def reformatted(data: bytes) -> bytes:
     return data.replace(b"\ncategory: news\n", b"\ncategory: 'news'\n", 1)
 
 
-# How often the process tree's memory is read. Reading a process's smaps costs the kernel a walk of
-# its page tables, CPU time that on a 2-core machine the two-job row needs: sampled every 20 ms,
-# verify-2 at 100,000 articles measured 1.55x verify-1 where it runs at 1.9x unobserved.
+# How often the process tree's PSS is read with --pss. Reading a process's smaps walks its page
+# tables under its memory lock: the CPU time and the stalls fall on the measured workers. Sampled
+# every 20 ms, verify-2 at 100,000 articles measured 1.55x verify-1 where it runs at 1.9x
+# unobserved; every 0.25 s, at 20,000, 1.64x where it runs at 1.85x. So times are taken without it.
 SAMPLE_EVERY = 0.25
 
 
@@ -164,46 +170,63 @@ def preread(folder: Path) -> None:
                     pass
 
 
-def measure(name: str, argv: list[str], cwd: Path, files: int, expect: int | None = 0) -> dict[str, object]:
+def measure(
+    name: str, argv: list[str], cwd: Path, files: int, expect: int | None = 0, pss: bool = False
+) -> dict[str, object]:
     start = time.perf_counter()
-    proc = psutil.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    peaks = {"one": 0, "all": 0}
+    proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    peak_pss = 0
     done = threading.Event()
 
     def sample() -> None:
+        nonlocal peak_pss
+        tree = psutil.Process(proc.pid)
         wait = 0.02  # a first look soon, for short runs
         while not done.wait(wait):
             wait = SAMPLE_EVERY
             try:
-                family = [proc, *proc.children(recursive=True)]
+                family = [tree, *tree.children(recursive=True)]
             except psutil.Error:
                 continue
-            rss, pss = [], []
+            total = 0
             for p in family:
                 try:
-                    info = p.memory_full_info()
-                    rss.append(info.rss)
-                    pss.append(info.pss)  # shared pages (forked workers) counted once
+                    total += p.memory_full_info().pss  # shared pages (forked workers) counted once
                 except psutil.Error:
                     pass
-            if rss:
-                peaks["one"] = max(peaks["one"], max(rss))
-                peaks["all"] = max(peaks["all"], sum(pss))
+            peak_pss = max(peak_pss, total)
 
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    out, err = proc.communicate()  # waits for the exit itself: the time is exact, not a poll's
+    output: dict[str, bytes] = {}
+
+    def drain(key: str, stream: IO[bytes]) -> None:
+        output[key] = stream.read()
+        stream.close()
+
+    threads = [
+        threading.Thread(target=drain, args=("out", proc.stdout)),
+        threading.Thread(target=drain, args=("err", proc.stderr)),
+    ]
+    if pss:
+        threads.append(threading.Thread(target=sample, daemon=True))
+    for thread in threads:
+        thread.start()
+    # The exit, exactly, with the tree's resource usage: ru_maxrss is the largest peak RSS of the
+    # process and of the children it waited for (its workers), in KiB on Linux.
+    _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
     done.set()
-    sampler.join()
+    for thread in threads:
+        thread.join()
     if expect is not None and proc.returncode != expect:
+        out, err = output.get("out", b""), output.get("err", b"")
         raise SystemExit(f"{name}: exit {proc.returncode}\n{out.decode()[-2000:]}\n{err.decode()[-2000:]}")
     return {
         "name": name,
         "seconds": round(elapsed, 3),
         "files_per_s": round(files / elapsed, 1),
-        "peak_rss_mb": round(peaks["one"] / 2**20, 1),
-        "peak_pss_all_mb": round(peaks["all"] / 2**20, 1),
+        "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+        "peak_pss_all_mb": round(peak_pss / 2**20, 1) if pss else None,
     }
 
 
@@ -306,6 +329,7 @@ def main() -> None:
     parser.add_argument("--seal-count", type=int, help="articles for seal-floor and seal-1 (default: all)")
     parser.add_argument("--startup", type=int, default=0, help="runs of the start-up comparison (0: skip)")
     parser.add_argument("--references", type=int, default=0, help="articles for the reference points (0: skip)")
+    parser.add_argument("--pss", action="store_true", help="also sample the peak PSS of all processes (slows them)")
     parser.add_argument(
         "--no-preread", dest="preread", action="store_false", help="do not read the corpus before each measurement"
     )
@@ -390,7 +414,7 @@ def main() -> None:
             if args.preread:
                 preread(cwd / "content")
             load.append(os.getloadavg()[0])
-            result = measure(name, argv, cwd, count, expect=expect)
+            result = measure(name, argv, cwd, count, expect=expect, pss=args.pss)
             result["files"] = count
             kept = best.get(name)
             if kept is None:
@@ -399,7 +423,8 @@ def main() -> None:
                 if result["seconds"] < kept["seconds"]:  # type: ignore[operator]
                     kept.update(seconds=result["seconds"], files_per_s=result["files_per_s"])
                 for mem in ("peak_rss_mb", "peak_pss_all_mb"):
-                    kept[mem] = max(kept[mem], result[mem])  # type: ignore[type-var]
+                    if result[mem] is not None:
+                        kept[mem] = max(kept[mem], result[mem])  # type: ignore[call-overload]
     results = [best[step[0]] for step in plan]
     by_name = {str(r["name"]): r for r in results}
 
@@ -424,7 +449,8 @@ def main() -> None:
         x_cold = f"{per / cold:.2f}" if cold else "-"
         print(
             f"{r['name']:<20}{r['files']:>8,}{r['seconds']:>9.2f}{per:>10,.0f}{x_floor:>9}{x_cold:>12}"
-            f"{r['peak_rss_mb']:>9.1f}{r['peak_pss_all_mb']:>9.1f}"
+            f"{r['peak_rss_mb']:>9.1f}"
+            + (f"{r['peak_pss_all_mb']:>9.1f}" if r["peak_pss_all_mb"] is not None else f"{'-':>9}")
         )
     ratios: dict[str, float] = {}
 
