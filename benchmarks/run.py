@@ -34,13 +34,15 @@ round and 33 s in the next. "Cold" in the rows means without securedoc's cache, 
 page cache. `--no-preread` measures as the files happen to be.
 
 Each is a separate process (so each pays Python's start-up, as a user does), timed from its start
-to its exit. Memory: the peak RSS of the largest single process of the tree comes from the kernel
-at the exit (`wait4`'s `ru_maxrss`), which costs the measured processes nothing. With `--pss`, the
-process tree is also sampled every 0.25 s (`SAMPLE_EVERY`) for the peak PSS of all processes
-together (PSS counts pages that forked workers share once, where summed RSS would count them once
-per process); that reads each process's page tables under its memory lock and slows the workers
-(verify-2 at 20,000 articles: 2.69 s sampled, 2.28 s not), so the times of a `--pss` run are not
-the ones to quote.
+to its exit. Memory: every 0.25 s (`SAMPLE_EVERY`; every 0.05 s in the first second) a thread
+reads the kernel's high-water mark of each process of the tree (`VmHWM` in /proc/PID/status: a
+counter, read without touching the process's page tables) and keeps the largest: the peak RSS of
+the largest single process, up to the last look before the exit. (Not `wait4`'s `ru_maxrss`: it
+also counts the moments between fork and exec, when the child is a copy of this harness.) With
+`--pss`, the tree's smaps are read too, for the peak PSS of all processes together (PSS counts
+pages that forked workers share once, where summed RSS would count them once per process); that
+walks each process's page tables under its memory lock and slows the workers (verify-2 at 20,000
+articles: 2.69 s sampled so, 2.28 s not), so the times of a `--pss` run are not the ones to quote.
 
 Also, when asked: start-up (`--startup N`: N interleaved runs of `securedoc verify one.md` and of
 `python -c "import yaml, click, cryptography.hazmat.primitives.ciphers.aead"`, best of each), and
@@ -170,31 +172,43 @@ def preread(folder: Path) -> None:
                     pass
 
 
+def _high_water(pid: int) -> int:
+    """A process's peak RSS so far, in bytes (0 when it is gone)."""
+    try:
+        with open(f"/proc/{pid}/status", "rb") as status:
+            for line in status:
+                if line.startswith(b"VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
 def measure(
     name: str, argv: list[str], cwd: Path, files: int, expect: int | None = 0, pss: bool = False
 ) -> dict[str, object]:
     start = time.perf_counter()
     proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    peak_pss = 0
+    peaks = {"rss": 0, "pss": 0}
     done = threading.Event()
 
     def sample() -> None:
-        nonlocal peak_pss
         tree = psutil.Process(proc.pid)
-        wait = 0.02  # a first look soon, for short runs
-        while not done.wait(wait):
-            wait = SAMPLE_EVERY
+        began = time.perf_counter()
+        while not done.wait(0.05 if time.perf_counter() - began < 1 else SAMPLE_EVERY):  # short runs too
             try:
                 family = [tree, *tree.children(recursive=True)]
             except psutil.Error:
                 continue
-            total = 0
-            for p in family:
-                try:
-                    total += p.memory_full_info().pss  # shared pages (forked workers) counted once
-                except psutil.Error:
-                    pass
-            peak_pss = max(peak_pss, total)
+            peaks["rss"] = max(peaks["rss"], *(_high_water(p.pid) for p in family))
+            if pss:
+                total = 0
+                for p in family:
+                    try:
+                        total += p.memory_full_info().pss  # shared pages (forked workers) counted once
+                    except psutil.Error:
+                        pass
+                peaks["pss"] = max(peaks["pss"], total)
 
     output: dict[str, bytes] = {}
 
@@ -205,16 +219,12 @@ def measure(
     threads = [
         threading.Thread(target=drain, args=("out", proc.stdout)),
         threading.Thread(target=drain, args=("err", proc.stderr)),
+        threading.Thread(target=sample, daemon=True),
     ]
-    if pss:
-        threads.append(threading.Thread(target=sample, daemon=True))
     for thread in threads:
         thread.start()
-    # The exit, exactly, with the tree's resource usage: ru_maxrss is the largest peak RSS of the
-    # process and of the children it waited for (its workers), in KiB on Linux.
-    _, status, usage = os.wait4(proc.pid, 0)
+    proc.wait()  # the exit, exactly (the sampler only reads; the time is not a poll's)
     elapsed = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
     done.set()
     for thread in threads:
         thread.join()
@@ -225,8 +235,8 @@ def measure(
         "name": name,
         "seconds": round(elapsed, 3),
         "files_per_s": round(files / elapsed, 1),
-        "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
-        "peak_pss_all_mb": round(peak_pss / 2**20, 1) if pss else None,
+        "peak_rss_mb": round(peaks["rss"] / 2**20, 1),
+        "peak_pss_all_mb": round(peaks["pss"] / 2**20, 1) if pss else None,
     }
 
 
