@@ -808,7 +808,34 @@ def test_a_seal_that_would_cross_a_size_limit_is_refused_not_reported_as_a_bug(
     assert message.endswith("3,000; nothing was written") or "limit of 3,000 bytes" in message
     assert message.endswith("; nothing was written")
     assert caught.value.path == "a.md"
+    # Where the limit's own error points: the opening line for the front matter, no line for the file.
+    assert caught.value.line == (1 if limits.max_front_matter == 3000 else None)
     assert caught.value.hint is not None and "securedoc.yaml" in caught.value.hint
+
+
+@pytest.mark.parametrize(
+    ("limits", "data", "words"),
+    [
+        (  # a front matter of 1.5 MB, over the default limit of 1 MiB once sealed, under 2 MiB
+            Limits(max_front_matter=2 * 2**20),
+            article("title: " + "x" * 1_500_000 + "\n"),
+            "the front matter is larger than the limit of 2,097,152 bytes",
+        ),
+        (  # a file of 40 MiB less 100 bytes, over the default 32 MiB, and over 40 MiB once sealed
+            Limits(max_file_size=40 * 2**20),
+            article("title: t\n", body="x" * (40 * 2**20 - 100 - len(article("title: t\n", body="")))),
+            "the file is ",
+        ),
+    ],
+    ids=["front matter", "file"],
+)
+def test_raised_limits_are_the_limits_a_seal_is_refused_by(limits: Limits, data: bytes, words: str) -> None:
+    """Above the default limits too: the edit that crosses the project's raised limit is told as
+    that limit (parsed again without any limit, not with the defaults)."""
+    with pytest.raises(SecuredocError) as caught:
+        seal_document(parse(data, path="a.md", limits=limits), RING, limits=limits)
+    assert type(caught.value).__name__ == "RefusedError", caught.value.message
+    assert caught.value.message.startswith("the edited article would be over a size limit: " + words)
 
 
 def test_hiding_a_field_other_fields_need_is_refused() -> None:
