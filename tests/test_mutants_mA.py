@@ -814,22 +814,33 @@ def test_a_folder_this_user_cannot_write_is_refused() -> None:
         assert info.value.message == "its folder is read-only, so the file cannot be replaced safely"
         return
     fileio.check_writable(path, snapshot)  # root may write there
+
+    def refused() -> int:
+        try:
+            fileio.check_writable(path, snapshot)
+        except WriteError as error:
+            return 0 if error.message == "its folder is read-only, so the file cannot be replaced safely" else 2
+        return 1
+
+    assert _as_nobody(refused) == 0, "as 'nobody', '/' was not refused as read-only"
+
+
+def _as_nobody(run: Callable[[], int]) -> int:
+    """The exit code of ``run()`` in a forked child that has become 'nobody' (uid and gid 65534);
+    4 if it raised. The child never returns into pytest."""
     pid = os.fork()
-    if pid == 0:  # the child: never return into pytest
+    if pid == 0:
         code = 3
         try:
             os.setgid(65534)
             os.setuid(65534)
-            fileio.check_writable(path, snapshot)
-            code = 1
-        except WriteError as error:
-            code = 0 if error.message == "its folder is read-only, so the file cannot be replaced safely" else 2
+            code = run()
         except BaseException:
             code = 4
         finally:
             os._exit(code)
     _, status = os.waitpid(pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0, "as 'nobody', '/' was not refused as read-only"
+    return os.waitstatus_to_exitcode(status)
 
 
 def test_a_write_error_other_than_a_full_disk_gets_no_full_disk_hint(
@@ -864,21 +875,13 @@ def test_an_ordinary_user_rewrites_a_shared_article_owned_by_someone_else() -> N
         with open(path, "wb") as handle:
             handle.write(b"old")
         os.chmod(path, 0o666)
-        pid = os.fork()
-        if pid == 0:  # the child: never return into pytest
-            code = 3
-            try:
-                os.setgid(65534)
-                os.setuid(65534)
-                _, snapshot = fileio.read_article(path)
-                fileio.atomic_replace(path, b"new", snapshot)
-                code = 0
-            except BaseException:
-                code = 1
-            finally:
-                os._exit(code)
-        _, status = os.waitpid(pid, 0)
-        assert os.waitstatus_to_exitcode(status) == 0, "as 'nobody', the shared article was not rewritten"
+
+        def rewrite() -> int:
+            _, snapshot = fileio.read_article(path)
+            fileio.atomic_replace(path, b"new", snapshot)
+            return 0
+
+        assert _as_nobody(rewrite) == 0, "as 'nobody', the shared article was not rewritten"
         with open(path, "rb") as handle:
             assert handle.read() == b"new"
         assert os.stat(path).st_uid == 65534
